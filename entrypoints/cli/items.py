@@ -1,0 +1,213 @@
+"""Commands about evidence items: ingest, list, show, custody, get, verify."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from entrypoints.cli.output import console, err_console, key_values, print_json, short, table
+from entrypoints.cli.prefect_env import prepare, run_flow
+from evidence.custody import Actor
+from evidence.errors import InvalidInput
+from evidence.fixity import check_item, copy_out
+from evidence.model import KINDS
+from storage.bootstrap import get_services
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command("list")(list_items)
+    app.command()(show)
+    app.command()(custody)
+    app.command()(get)
+    app.command()(verify)
+
+
+def ingest(
+    path: Annotated[Path, typer.Argument(help="The dock folder to ingest.")],
+    kind: Annotated[str | None, typer.Option(help="bwv or call, where no sidecar says.")] = None,
+    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+    incident: Annotated[str | None, typer.Option(help="CAD/incident number.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ingest a dock: check, hash, store, verify and register every file in it."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"--kind {kind!r}: use one of {', '.join(KINDS)}")
+    if not path.is_dir():
+        raise InvalidInput(f"{path}: not a folder; give the dock's folder")
+    get_services()
+    prepare()
+    from flows.ingest import add_progress_hook, clear_progress_hooks, ingest_dock
+
+    batch = uuid.uuid4().hex[:12]
+    arguments: dict[str, Any] = {
+        "root": str(path.resolve()),
+        "kind": kind,
+        "officer": officer,
+        "incident": incident,
+        "batch": batch,
+    }
+    if as_json or not console.is_terminal:
+        outcomes = run_flow(ingest_dock, **arguments)
+    else:
+        with Progress(
+            TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(), console=err_console
+        ) as progress:
+            bar = progress.add_task("ingest", total=None)
+
+            def advance(event: dict[str, Any]) -> None:
+                if "total" in event:
+                    progress.update(bar, total=event["total"])
+                else:
+                    progress.advance(bar)
+
+            add_progress_hook(advance)
+            try:
+                outcomes = run_flow(ingest_dock, **arguments)
+            finally:
+                clear_progress_hooks()
+    report = ingest_report(outcomes)
+    if as_json:
+        print_json(report)
+    else:
+        render_ingest(report)
+    if report["rejected"]:
+        raise typer.Exit(1)
+
+
+def ingest_report(outcomes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    def pick(outcome: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        return {key: outcome.get(key) for key in keys}
+
+    return {
+        "ingested": [
+            pick(o, ("id", "sha256", "path", "size", "kind", "duration"))
+            for o in outcomes
+            if o["status"] == "ingested"
+        ],
+        "duplicates": [
+            pick(o, ("id", "sha256", "path")) for o in outcomes if o["status"] == "duplicate"
+        ],
+        "rejected": [
+            pick(o, ("path", "reason")) for o in outcomes if o["status"] in ("rejected", "failed")
+        ],
+    }
+
+
+def render_ingest(report: dict[str, list[dict[str, Any]]]) -> None:
+    rows = [
+        ["ingested", o["path"], short(o["id"]), short(o["sha256"]), ""] for o in report["ingested"]
+    ]
+    rows += [
+        ["duplicate", o["path"], short(o["id"]), short(o["sha256"]), "already held"]
+        for o in report["duplicates"]
+    ]
+    rows += [["REJECTED", o["path"], "", "", o["reason"]] for o in report["rejected"]]
+    console.print(table("Ingest", ["result", "file", "item", "sha256", "note"], rows))
+    console.print(
+        f"{len(report['ingested'])} ingested, {len(report['duplicates'])} already held, "
+        f"{len(report['rejected'])} rejected (quarantined with their reasons)"
+    )
+
+
+def list_items(
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List evidence items, newest first."""
+    items = get_services().repo.list_items(limit)
+    if as_json:
+        print_json([item.summary() for item in items])
+        return
+    rows = [
+        [i.id[:12], i.kind, i.original_name, i.officer, i.incident, i.recorded_at, i.duration]
+        for i in items
+    ]
+    console.print(
+        table(
+            "Evidence", ["id", "kind", "name", "officer", "incident", "recorded", "seconds"], rows
+        )
+    )
+
+
+def show(
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one item: digest, metadata, media details, storage location, status."""
+    item = get_services().repo.get_item(item_id)
+    if as_json:
+        print_json(item.summary())
+    else:
+        console.print(key_values(f"Item {item.id}", item.summary()))
+
+
+def custody(
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show an item's custody events in order, each with its hash and the previous one's."""
+    events = get_services().repo.custody(item_id)
+    if as_json:
+        print_json([event.as_dict() for event in events])
+        return
+    rows = [
+        [e.seq, e.at, e.action, e.actor, e.host, short(e.prev_hash), short(e.hash)] for e in events
+    ]
+    console.print(
+        table("Custody", ["#", "when (UTC)", "what", "who", "host", "prev", "hash"], rows)
+    )
+
+
+def get(
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the bytes.")],
+    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+) -> None:
+    """Write an item's original bytes, verifying the digest while streaming."""
+    services = get_services()
+    item = services.repo.get_item(item_id)
+    size = copy_out(services.repo, services.store, item, output, Actor.current(officer))
+    err_console.print(f"wrote {size} bytes to {output}; SHA-256 {item.sha256} verified")
+
+
+def verify(
+    item_id: Annotated[str | None, typer.Argument(help="Item id; or use --all.")] = None,
+    all_items: Annotated[bool, typer.Option("--all", help="Verify every item.")] = False,
+    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-read stored objects, re-hash them and verify custody chains; report every problem."""
+    if (item_id is None) == (not all_items):
+        raise InvalidInput("give one item id, or --all")
+    services = get_services()
+    items = (
+        list(services.repo.iter_items()) if all_items else [services.repo.get_item(str(item_id))]
+    )
+    actor = Actor.current(officer)
+    results = [
+        {
+            "id": item.id,
+            "sha256": item.sha256,
+            "problems": check_item(services.repo, services.store, item, actor),
+        }
+        for item in items
+    ]
+    failed = [r for r in results if r["problems"]]
+    if as_json:
+        print_json({"checked": len(results), "failed": len(failed), "items": results})
+    else:
+        rows = [
+            [r["id"][:12], "OK" if not r["problems"] else "FAILED", "; ".join(r["problems"])]
+            for r in results
+        ]
+        console.print(table("Verification", ["item", "result", "problems"], rows))
+        console.print(f"{len(results)} checked, {len(failed)} with problems")
+    if failed:
+        raise typer.Exit(1)

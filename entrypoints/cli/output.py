@@ -1,0 +1,41 @@
+"""Rendering for the CLI: Rich for people, stable JSON on stdout for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
+    view = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        view.add_column(column, overflow="fold")
+    for row in rows:
+        view.add_row(*("" if cell is None else str(cell) for cell in row))
+    return view
+
+
+def key_values(title: str, data: dict[str, Any]) -> Table:
+    view = Table(title=title, show_header=False)
+    view.add_column("field", style="bold")
+    view.add_column("value", overflow="fold")
+    for key, value in data.items():
+        shown = json.dumps(value, default=str) if isinstance(value, dict | list) else value
+        view.add_row(key, "" if shown is None else str(shown))
+    return view
+
+
+def short(digest: str | None, length: int = 12) -> str:
+    return (digest or "")[:length]

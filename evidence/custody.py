@@ -1,0 +1,123 @@
+"""The custody log: an append-only chain of events per item, each hashing the one before.
+
+An event's hash covers every field but itself, in canonical JSON, so an edited, removed,
+inserted or reordered event breaks the chain, and a truncated log no longer ends at the
+head recorded on the item.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from evidence.model import CustodyEvent, iso_utc, utcnow
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, and on which host."""
+
+    name: str
+    host: str
+
+    @classmethod
+    def current(cls, name: str | None = None) -> Actor:
+        return cls(name=name or _os_user(), host=socket.gethostname())
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(fields: dict[str, Any]) -> str:
+    hashed = {key: fields[key] for key in sorted(fields) if key != "hash"}
+    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+
+
+def next_event(
+    *,
+    item_id: str,
+    previous: CustodyEvent | None,
+    action: str,
+    actor: Actor,
+    sha256: str,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CustodyEvent:
+    fields: dict[str, Any] = {
+        "item_id": item_id,
+        "seq": previous.seq + 1 if previous else 1,
+        "action": action,
+        "actor": actor.name,
+        "host": actor.host,
+        "at": iso_utc(at or utcnow()),
+        "sha256": sha256,
+        "details": json.loads(canonical_json(details or {})),
+        "prev_hash": previous.hash if previous else GENESIS,
+    }
+    return CustodyEvent(**fields, hash=event_hash(fields))
+
+
+def chain(
+    item_id: str, steps: Sequence[tuple[str, Actor, str, dict[str, Any], datetime]]
+) -> list[CustodyEvent]:
+    """Build a fresh chain from (action, actor, sha256, details, at) steps."""
+    events: list[CustodyEvent] = []
+    for action, actor, sha256, details, at in steps:
+        previous = events[-1] if events else None
+        events.append(
+            next_event(
+                item_id=item_id,
+                previous=previous,
+                action=action,
+                actor=actor,
+                sha256=sha256,
+                details=details,
+                at=at,
+            )
+        )
+    return events
+
+
+def verify_chain(
+    events: Sequence[CustodyEvent | dict[str, Any]], expected_head: str | None = None
+) -> list[str]:
+    """Every problem in the chain, in order; an empty list means the chain is intact."""
+    problems: list[str] = []
+    previous_hash = GENESIS
+    for position, raw in enumerate(events, start=1):
+        fields = raw.as_dict() if isinstance(raw, CustodyEvent) else dict(raw)
+        label = f"event {position} ({fields.get('action', '?')})"
+        if fields.get("seq") != position:
+            problems.append(
+                f"{label}: sequence number {fields.get('seq')} where {position} belongs"
+            )
+        if fields.get("prev_hash") != previous_hash:
+            problems.append(f"{label}: does not follow the event before it (previous hash differs)")
+        if event_hash(fields) != fields.get("hash"):
+            problems.append(f"{label}: its content was changed after it was recorded")
+        previous_hash = str(fields.get("hash"))
+    if not events:
+        problems.append("the custody log is empty")
+    elif expected_head is not None and previous_hash != expected_head:
+        problems.append(
+            f"the log ends at {previous_hash[:12]}…, not at the recorded head "
+            f"{expected_head[:12]}…: events are missing from the end"
+        )
+    return problems

@@ -1,0 +1,51 @@
+"""One error tree for the whole pipeline.
+
+Messages name the file or item and the reason in plain words; entrypoints map the classes
+to exit codes and HTTP statuses in one place.
+"""
+
+from __future__ import annotations
+
+
+class EvidenceError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+
+class InvalidInput(EvidenceError):
+    """Input that is not acceptable as evidence (bad file, bad sidecar, bad argument)."""
+
+
+class UnsafePath(InvalidInput):
+    """A path that is absolute, climbs out of its root, or is a symbolic link."""
+
+
+class MediaError(InvalidInput):
+    """A file that is not decodable media, or is truncated or corrupt."""
+
+
+class FixityError(EvidenceError):
+    """Bytes that do not match their recorded digest, or a broken custody chain."""
+
+
+class StoreError(EvidenceError):
+    """The object store could not store or return an object."""
+
+
+class TranscriptionError(EvidenceError):
+    """Audio extraction or speech recognition failed."""
+
+
+class NotFound(EvidenceError):
+    """No such item, case or object."""
+
+
+class PermissionDenied(EvidenceError):
+    """The actor may not do this."""
+
+
+class Conflict(EvidenceError):
+    """The request clashes with what is already recorded."""
+
+
+class ConfigurationError(EvidenceError):
+    """A setting is missing or wrong."""

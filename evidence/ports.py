@@ -1,0 +1,90 @@
+"""What the domain needs from the outside world; adapters in ``storage`` provide it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from evidence.custody import Actor
+from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    sha256: str
+    size: int
+    location: str
+
+
+class ObjectStore(Protocol):
+    """Immutable, content-addressed object storage."""
+
+    url: str
+
+    def put(
+        self, source: BinaryIO, *, expected_sha256: str | None = None, label: str = ""
+    ) -> StoredObject:
+        """Store ``source`` under its SHA-256 content address, hashing while it streams.
+
+        Raises ``FixityError`` before anything is committed if ``expected_sha256`` differs.
+        Storing bytes that are already held is not an error and returns the same key.
+        """
+        ...
+
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def location(self, key: str) -> str: ...
+
+    def describe(self, key: str) -> dict[str, Any]:
+        """Size and retention facts about a stored object, as the store reports them."""
+        ...
+
+
+class MediaProbe(Protocol):
+    def probe(self, path: Path, label: str) -> MediaInfo:
+        """Describe the media, raising ``MediaError`` if it is not decodable or is truncated."""
+        ...
+
+
+EventStep = tuple[str, Actor, str, dict[str, Any], datetime]
+
+
+class Repository(Protocol):
+    def add_item(self, item: EvidenceItem, steps: Sequence[EventStep]) -> EvidenceItem:
+        """Register an item with its first custody events, atomically.
+
+        Raises ``Conflict`` if an item with the same digest is already registered.
+        """
+        ...
+
+    def append_event(
+        self, item_id: str, action: str, actor: Actor, details: dict[str, Any]
+    ) -> CustodyEvent: ...
+
+    def get_item(self, item_id: str) -> EvidenceItem: ...
+
+    def find_by_sha256(self, sha256: str) -> EvidenceItem | None: ...
+
+    def find_same_recording(
+        self, source_path: str, device: str | None, recorded_at: datetime | None
+    ) -> EvidenceItem | None: ...
+
+    def list_items(self, limit: int | None = None) -> list[EvidenceItem]: ...
+
+    def iter_items(self) -> Iterator[EvidenceItem]: ...
+
+    def custody(self, item_id: str) -> list[CustodyEvent]: ...
+
+    def add_rejection(self, rejection: Rejection) -> None: ...
+
+    def rejections(self) -> list[Rejection]: ...
+
+
+ProgressHook = Callable[[dict[str, Any]], None]

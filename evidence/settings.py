@@ -1,0 +1,69 @@
+"""Settings from the environment (prefix ``EVIDENCE_``), with working defaults.
+
+The embedded default keeps everything under ``EVIDENCE_HOME``: a SQLite database, the local
+object store, the quarantine and the signing key.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "bwv-evidence"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str | None = None
+    store_url: str | None = None
+
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+    s3_retention_days: int = Field(default=2557, ge=1)
+
+    whisper_model: str | None = None
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
+    whisper_cpu_threads: int = Field(default=0, ge=0)
+    whisper_beam_size: int = Field(default=5, ge=1)
+    whisper_language: str | None = None
+
+    organisation: str = "Police Force (unset: EVIDENCE_ORGANISATION)"
+    signing_key: Path | None = None
+    link_window_minutes: int = Field(default=120, ge=0)
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_home / 'evidence.sqlite3'}"
+
+    @property
+    def resolved_store_url(self) -> str:
+        if self.store_url:
+            return self.store_url
+        return (self.resolved_home / "store").as_uri()
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.resolved_home / "quarantine"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

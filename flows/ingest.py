@@ -1,0 +1,82 @@
+"""The ingest flow: one task per dock file, so retries and the UI are per file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from evidence.dock import scan
+from evidence.ingest import IngestOptions
+from evidence.ports import ProgressHook
+from storage.bootstrap import get_services
+
+_progress_hooks: list[ProgressHook] = []
+
+
+def add_progress_hook(hook: ProgressHook) -> None:
+    """Called with each file's outcome as it completes (the CLI draws its progress bar)."""
+    _progress_hooks.append(hook)
+
+
+def clear_progress_hooks() -> None:
+    _progress_hooks.clear()
+
+
+def worker_count() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@task(cache_policy=NONE, retries=1, retry_delay_seconds=1, task_run_name="ingest {relative}")
+def ingest_file(
+    root: str, relative: str, sidecar: str | None, options: dict[str, Any]
+) -> dict[str, Any]:
+    outcome = (
+        get_services().ingestor().ingest(Path(root), relative, sidecar, IngestOptions(**options))
+    )
+    return outcome.as_dict()
+
+
+@flow(
+    name="ingest-dock",
+    task_runner=ThreadPoolTaskRunner(max_workers=worker_count()),  # type: ignore[arg-type]
+    log_prints=False,
+)
+def ingest_dock(
+    root: str,
+    kind: str | None = None,
+    officer: str | None = None,
+    incident: str | None = None,
+    batch: str = "",
+) -> list[dict[str, Any]]:
+    """Ingest every file presented in the dock at ``root``; returns one outcome per file."""
+    options = {"kind": kind, "officer": officer, "incident": incident, "batch": batch}
+    entries = list(scan(Path(root)))
+    for hook in _progress_hooks:
+        hook({"total": len(entries)})
+    futures = {
+        ingest_file.submit(root, entry.relative_path, entry.sidecar, options): entry.relative_path
+        for entry in entries
+    }
+    outcomes: list[dict[str, Any]] = []
+    for future in as_completed(list(futures)):
+        result = future.result(raise_on_failure=False)
+        outcome = (
+            result
+            if isinstance(result, dict)
+            else {
+                "status": "failed",
+                "path": futures[future],
+                "reason": f"{futures[future]}: could not be ingested ({result}); "
+                "the dock file is untouched, run the ingest again",
+            }
+        )
+        outcomes.append(outcome)
+        for hook in _progress_hooks:
+            hook(outcome)
+    return sorted(outcomes, key=lambda o: o["path"])

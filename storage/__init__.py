@@ -1,0 +1,1 @@
+"""Adapters behind the domain's ports: object stores, database, search, media, speech."""

@@ -1,0 +1,76 @@
+"""Build the adapters from settings: the one place that knows which implementation runs."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from sqlalchemy import Engine
+
+from evidence.errors import ConfigurationError
+from evidence.ingest import Ingestor
+from evidence.ports import ObjectStore
+from evidence.quarantine import Quarantine
+from evidence.settings import Settings, get_settings
+from storage.database import make_engine, migrate
+from storage.local_store import LocalStore
+from storage.media import FfmpegProbe
+from storage.repository import SqlRepository
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    repo: SqlRepository
+    store: ObjectStore
+    quarantine: Quarantine
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.repo, self.store, FfmpegProbe(), self.quarantine)
+
+
+def make_store(settings: Settings) -> ObjectStore:
+    url = settings.resolved_store_url
+    scheme = urlparse(url).scheme
+    if scheme == "file":
+        return LocalStore.from_url(url)
+    if scheme == "s3":
+        from storage.s3_store import S3Store
+
+        return S3Store.from_url(url, settings)
+    raise ConfigurationError(f"EVIDENCE_STORE_URL {url!r}: use file:///path or s3://bucket")
+
+
+_services: Services | None = None
+_lock = threading.Lock()
+
+
+def get_services() -> Services:
+    """The adapters for the current settings, built once per process."""
+    global _services
+    with _lock:
+        if _services is None:
+            settings = get_settings()
+            settings.resolved_home.mkdir(parents=True, exist_ok=True)
+            engine = make_engine(settings.resolved_database_url)
+            migrate(engine)
+            _services = Services(
+                settings=settings,
+                engine=engine,
+                repo=SqlRepository(engine),
+                store=make_store(settings),
+                quarantine=Quarantine(settings.quarantine_dir),
+            )
+        return _services
+
+
+def reset_services() -> None:
+    """Forget the built adapters and settings (tests switch homes and databases)."""
+    global _services
+    with _lock:
+        if _services is not None:
+            _services.engine.dispose()
+        _services = None
+        get_settings.cache_clear()

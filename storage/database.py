@@ -1,0 +1,62 @@
+"""Engines and migrations for SQLite (embedded default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from evidence.errors import ConfigurationError, StoreError
+
+_MIGRATED: set[str] = set()
+_LOCK = threading.Lock()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"EVIDENCE_DATABASE_URL {url!r} is not a database URL") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migrations (once per process and database).
+
+    Features add their tables as migrations branching from the first one, so ``heads``
+    (every branch) is the target.
+    """
+    key = engine.url.render_as_string(hide_password=False)
+    with _LOCK:
+        if key in _MIGRATED:
+            return
+        config = Config(str(Path(__file__).with_name("alembic.ini")))
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+        except OperationalError as exc:
+            raise StoreError(
+                f"database {engine.url.render_as_string()}: not reachable ({exc.orig})"
+            ) from exc
+        _MIGRATED.add(key)

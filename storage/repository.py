@@ -1,0 +1,248 @@
+"""The SQLAlchemy repository behind the domain's ``Repository`` port."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from evidence import custody
+from evidence.custody import Actor
+from evidence.errors import Conflict, InvalidInput, NotFound
+from evidence.model import CustodyEvent, EvidenceItem, Rejection
+from evidence.ports import EventStep
+from storage.tables import CustodyRow, ItemRow, RejectionRow
+
+MIN_PREFIX = 6
+APPEND_ATTEMPTS = 5
+
+
+class SqlRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def add_item(self, item: EvidenceItem, steps: Sequence[EventStep]) -> EvidenceItem:
+        events = custody.chain(item.id, steps)
+        item.custody_head = events[-1].hash
+        try:
+            with self.sessions.begin() as session:
+                session.add(_item_row(item, len(events)))
+                session.flush()
+                session.add_all(_custody_row(event) for event in events)
+        except IntegrityError as exc:
+            raise Conflict(f"an item with SHA-256 {item.sha256} is already registered") from exc
+        return item
+
+    def append_event(
+        self, item_id: str, action: str, actor: Actor, details: dict[str, Any]
+    ) -> CustodyEvent:
+        for attempt in range(APPEND_ATTEMPTS):
+            try:
+                with self.sessions.begin() as session:
+                    return self._append(session, item_id, action, actor, details)
+            except IntegrityError:
+                if attempt == APPEND_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def append_in(
+        self, session: Session, item_id: str, action: str, actor: Actor, details: dict[str, Any]
+    ) -> CustodyEvent:
+        """Append inside a caller's transaction, so the event commits with its cause."""
+        return self._append(session, item_id, action, actor, details)
+
+    def _append(
+        self, session: Session, item_id: str, action: str, actor: Actor, details: dict[str, Any]
+    ) -> CustodyEvent:
+        row = session.scalars(
+            select(ItemRow).where(ItemRow.id == item_id).with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"item {item_id}: not found")
+        last = session.scalars(
+            select(CustodyRow).where(CustodyRow.item_id == item_id).order_by(CustodyRow.seq.desc())
+        ).first()
+        event = custody.next_event(
+            item_id=item_id,
+            previous=_event(last) if last else None,
+            action=action,
+            actor=actor,
+            sha256=row.sha256,
+            details=details,
+        )
+        session.add(_custody_row(event))
+        row.custody_head = event.hash
+        row.custody_count = event.seq
+        session.flush()
+        return event
+
+    def get_item(self, item_id: str) -> EvidenceItem:
+        with self.sessions() as session:
+            return _item(self._row(session, item_id))
+
+    def _row(self, session: Session, item_id: str) -> ItemRow:
+        item_id = item_id.strip().lower()
+        row = session.get(ItemRow, item_id)
+        if row is not None:
+            return row
+        if len(item_id) >= MIN_PREFIX and item_id.isalnum():
+            matches = session.scalars(
+                select(ItemRow).where(ItemRow.id.startswith(item_id)).limit(2)
+            ).all()
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise InvalidInput(f"item {item_id}: ambiguous; give more of the id")
+        raise NotFound(f"item {item_id}: not found")
+
+    def find_by_sha256(self, sha256: str) -> EvidenceItem | None:
+        with self.sessions() as session:
+            row = session.scalars(select(ItemRow).where(ItemRow.sha256 == sha256)).one_or_none()
+            return _item(row) if row else None
+
+    def find_same_recording(
+        self, source_path: str, device: str | None, recorded_at: datetime | None
+    ) -> EvidenceItem | None:
+        query = select(ItemRow).where(
+            ItemRow.source_path == source_path,
+            ItemRow.device.is_(None) if device is None else ItemRow.device == device,
+            ItemRow.recorded_at.is_(None)
+            if recorded_at is None
+            else ItemRow.recorded_at == recorded_at,
+        )
+        with self.sessions() as session:
+            row = session.scalars(query.order_by(ItemRow.ingested_at.desc())).first()
+            return _item(row) if row else None
+
+    def list_items(self, limit: int | None = None) -> list[EvidenceItem]:
+        query = select(ItemRow).order_by(ItemRow.ingested_at.desc(), ItemRow.id).limit(limit)
+        with self.sessions() as session:
+            return [_item(row) for row in session.scalars(query)]
+
+    def iter_items(self) -> Iterator[EvidenceItem]:
+        with self.sessions() as session:
+            for row in session.scalars(select(ItemRow).order_by(ItemRow.ingested_at)):
+                yield _item(row)
+
+    def custody(self, item_id: str) -> list[CustodyEvent]:
+        with self.sessions() as session:
+            row = self._row(session, item_id)
+            rows = session.scalars(
+                select(CustodyRow).where(CustodyRow.item_id == row.id).order_by(CustodyRow.id)
+            )
+            return [_event(event) for event in rows]
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        with self.sessions.begin() as session:
+            session.add(
+                RejectionRow(
+                    path=rejection.path,
+                    reason=rejection.reason,
+                    sha256=rejection.sha256,
+                    size=rejection.size,
+                    quarantine_path=rejection.quarantine_path,
+                    actor=rejection.actor,
+                    host=rejection.host,
+                    at=rejection.at,
+                )
+            )
+
+    def rejections(self) -> list[Rejection]:
+        with self.sessions() as session:
+            rows = session.scalars(select(RejectionRow).order_by(RejectionRow.id))
+            return [
+                Rejection(
+                    path=r.path,
+                    reason=r.reason,
+                    sha256=r.sha256,
+                    size=r.size,
+                    quarantine_path=r.quarantine_path,
+                    actor=r.actor,
+                    host=r.host,
+                    at=r.at,
+                )
+                for r in rows
+            ]
+
+
+def _item_row(item: EvidenceItem, custody_count: int) -> ItemRow:
+    return ItemRow(
+        id=item.id,
+        sha256=item.sha256,
+        size=item.size,
+        kind=item.kind,
+        original_name=item.original_name,
+        source_path=item.source_path,
+        officer=item.officer,
+        device=item.device,
+        incident=item.incident,
+        recorded_at=item.recorded_at,
+        duration=item.duration,
+        media=item.media,
+        meta=item.metadata,
+        storage_key=item.storage_key,
+        store_location=item.store_location,
+        status=item.status,
+        ingested_at=item.ingested_at,
+        custody_head=item.custody_head,
+        custody_count=custody_count,
+    )
+
+
+def _item(row: ItemRow) -> EvidenceItem:
+    return EvidenceItem(
+        id=row.id,
+        sha256=row.sha256,
+        size=row.size,
+        kind=row.kind,
+        original_name=row.original_name,
+        source_path=row.source_path,
+        storage_key=row.storage_key,
+        store_location=row.store_location,
+        ingested_at=row.ingested_at,
+        officer=row.officer,
+        device=row.device,
+        incident=row.incident,
+        recorded_at=row.recorded_at,
+        duration=row.duration,
+        media=dict(row.media or {}),
+        metadata=dict(row.meta or {}),
+        status=row.status,
+        custody_head=row.custody_head,
+    )
+
+
+def _custody_row(event: CustodyEvent) -> CustodyRow:
+    return CustodyRow(
+        item_id=event.item_id,
+        seq=event.seq,
+        action=event.action,
+        actor=event.actor,
+        host=event.host,
+        at=event.at,
+        sha256=event.sha256,
+        details=custody.canonical_json(event.details),
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+    )
+
+
+def _event(row: CustodyRow) -> CustodyEvent:
+    return CustodyEvent(
+        item_id=row.item_id,
+        seq=row.seq,
+        action=row.action,
+        actor=row.actor,
+        host=row.host,
+        at=row.at,
+        sha256=row.sha256,
+        details=json.loads(row.details),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
