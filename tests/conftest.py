@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures.s3"]
+pytest_plugins = [
+    "tests.fixtures.env",
+    "tests.fixtures.prefect",
+    "tests.fixtures.cli",
+    "tests.fixtures.s3",
+]
