@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, Protocol
 
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
+from evidence.transcripts import Recognition
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,13 @@ class Repository(Protocol):
 
 
 ProgressHook = Callable[[dict[str, Any]], None]
+
+
+class Transcriber(Protocol):
+    def transcribe(self, media: Path, label: str) -> Recognition:
+        """Extract the audio of ``media`` and recognise its speech.
+
+        A file with no audio track, or with no speech in it, gives a ``no-speech`` result
+        with the reason; a failure to decode or recognise raises ``TranscriptionError``.
+        """
+        ...

@@ -1,0 +1,73 @@
+"""The entry points the CLI, the web app and the flows call for transcripts and search.
+
+Plain functions over the bootstrap's ``Services``; nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence.custody import Actor
+from evidence.errors import NotFound
+from evidence.search import Hit, SearchFilters
+from evidence.transcription import TranscriptionOutcome, transcribe_item
+from evidence.transcripts import Transcript
+from storage.bootstrap import Services
+from storage.search_index import search as search_index
+from storage.transcriber import get_transcriber
+from storage.transcript_repository import SqlTranscriptRepository
+
+
+def transcripts_of(services: Services) -> SqlTranscriptRepository:
+    return SqlTranscriptRepository(services.engine, services.repo)
+
+
+def search(services: Services, query: str, filters: SearchFilters) -> list[Hit]:
+    """Ranked hits in current transcripts; ``InvalidInput`` for a malformed query."""
+    return search_index(services.engine, query, filters)
+
+
+def latest_transcript(services: Services, item_id: str, version: int | None = None) -> Transcript:
+    """The current transcript of an item (or the given version); ``NotFound`` if none."""
+    item = services.repo.get_item(item_id)
+    transcripts = transcripts_of(services)
+    if version is not None:
+        found = transcripts.get(item.id, version)
+        if found is None:
+            raise NotFound(f"item {item.id}: no transcript version {version}")
+        return found
+    current = transcripts.current(item.id)
+    if current is not None:
+        return current
+    failure = transcripts.latest_failure(item.id)
+    if failure is not None:
+        raise NotFound(
+            f"item {item.id}: no transcript; the last attempt failed ({failure.reason}); "
+            f"run `evidence transcribe {item.id}` to retry"
+        )
+    raise NotFound(f"item {item.id}: not transcribed yet; run `evidence transcribe {item.id}`")
+
+
+def transcript_versions(services: Services, item_id: str) -> list[dict[str, Any]]:
+    item = services.repo.get_item(item_id)
+    return transcripts_of(services).versions(item.id)
+
+
+def pending_item_ids(services: Services) -> list[str]:
+    """Items without a finished transcript (never transcribed, or every attempt failed)."""
+    return transcripts_of(services).pending_item_ids()
+
+
+def transcribe(
+    services: Services, item_id: str, actor: Actor, force: bool = False, workers: int = 1
+) -> TranscriptionOutcome:
+    """Transcribe one item into a new version (skipped if it has one, unless forced)."""
+    return transcribe_item(
+        services.repo,
+        transcripts_of(services),
+        services.store,
+        get_transcriber(services.settings, workers),
+        item_id,
+        actor,
+        force,
+    )
