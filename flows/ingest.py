@@ -14,6 +14,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from evidence.dock import scan
 from evidence.ingest import IngestOptions
 from evidence.ports import ProgressHook
+from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
 
 _progress_hooks: list[ProgressHook] = []
@@ -53,6 +54,7 @@ def ingest_dock(
     officer: str | None = None,
     incident: str | None = None,
     batch: str = "",
+    transcribe: bool = True,
 ) -> list[dict[str, Any]]:
     """Ingest every file presented in the dock at ``root``; returns one outcome per file."""
     options = {"kind": kind, "officer": officer, "incident": incident, "batch": batch}
@@ -79,4 +81,7 @@ def ingest_dock(
         outcomes.append(outcome)
         for hook in _progress_hooks:
             hook(outcome)
-    return sorted(outcomes, key=lambda o: o["path"])
+    outcomes.sort(key=lambda o: o["path"])
+    if transcribe:
+        transcribe_ingested(outcomes, officer)
+    return outcomes
