@@ -8,6 +8,8 @@ import click
 import typer
 
 from entrypoints.cli import items
+from entrypoints.cli import users as user_commands
+from entrypoints.cli import web as web_commands
 from entrypoints.cli.output import err_console
 from entrypoints.errors import exit_code
 from evidence.errors import EvidenceError
@@ -19,6 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 items.register(app)
+user_commands.register(app)
+web_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

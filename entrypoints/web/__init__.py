@@ -1,0 +1,1 @@
+"""The investigator web app: a FastAPI JSON API and server-rendered pages over the core."""

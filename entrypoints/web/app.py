@@ -1,0 +1,80 @@
+"""The FastAPI app factory: routers, templates, static files, and errors mapped to statuses."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from entrypoints.errors import http_status
+from entrypoints.web import api_auth, api_items, pages
+from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from entrypoints.web.ranges import RangeNotSatisfiable
+from entrypoints.web.security import SignInRequired
+from evidence.errors import EvidenceError
+from storage.bootstrap import Services, get_services
+from storage.web_repository import WebRepository
+
+
+def create_app(services: Services | None = None) -> FastAPI:
+    """The web app on the same settings, database and store as the CLI."""
+    services = services or get_services()
+    app = FastAPI(
+        title="Evidence pipeline",
+        summary="Body-worn video and 999 call evidence: search, items, cases and bundles.",
+        version="0.1.0",
+    )
+    app.state.context = WebContext(
+        services=services,
+        users=WebRepository(services.engine),
+        templates=Jinja2Templates(directory=str(TEMPLATES_DIR)),
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in (api_auth, api_items, pages):
+        app.include_router(module.router)
+    app.add_exception_handler(EvidenceError, _evidence_error)
+    app.add_exception_handler(RangeNotSatisfiable, _range_error)
+    app.add_exception_handler(SignInRequired, _sign_in)
+    app.add_exception_handler(HTTPException, _http_error)
+    return app
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    context: WebContext = request.app.state.context
+    return context.templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+async def _evidence_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EvidenceError)
+    status = http_status(exc)
+    if _wants_page(request):
+        return _error_page(request, status, str(exc))
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+async def _range_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RangeNotSatisfiable)
+    return JSONResponse(
+        {"detail": str(exc)}, status_code=416, headers={"Content-Range": f"bytes */{exc.size}"}
+    )
+
+
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _wants_page(request):
+        return _error_page(request, exc.status_code, str(exc.detail))
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)

@@ -1,0 +1,51 @@
+"""What every request handler needs: the adapters, the user store, the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from evidence.access import Principal, Role
+from evidence.audit import AuditEvent
+from storage.bootstrap import Services
+from storage.web_repository import WebRepository
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+STATIC_DIR = Path(__file__).with_name("static")
+
+
+@dataclass
+class WebContext:
+    services: Services
+    users: WebRepository
+    templates: Jinja2Templates
+
+    def audit(
+        self,
+        request: Request,
+        principal: Principal,
+        action: str,
+        target: str,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Record who did what to which target, from which address."""
+        return self.users.record(principal, action, target, client_address(request), details)
+
+    def shared_item_ids(self, principal: Principal) -> set[str]:
+        """Items a CPS user may see: the exhibits of the cases shared with them."""
+        if principal.role is not Role.CPS:
+            return set()
+        return set()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_context(request: Request) -> WebContext:
+    context: WebContext = request.app.state.context
+    return context

@@ -1,0 +1,147 @@
+"""Server-rendered pages: sign-in, items, the item player, uploads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import RedirectResponse, Response
+
+from entrypoints.web.api_items import visible_item, visible_items
+from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
+from evidence.access import Permission, Principal, Role
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(
+    request: Request,
+    context: Context,
+    template: str,
+    session: tuple[Principal, str] | None,
+    values: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    principal, csrf = session if session else (None, "")
+    page = {"user": principal, "csrf": csrf, "Permission": Permission, **values}
+    return context.templates.TemplateResponse(request, template, page, status_code=status_code)
+
+
+def require_csrf(session: tuple[Principal, str], given: str) -> None:
+    if not csrf_matches(session[1], given):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form expired; reload the page")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, so sign-in cannot be used to redirect elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.url.netloc
+
+
+@router.get("/signin")
+def sign_in_page(request: Request, context: Context, next: str = "/") -> Response:
+    return render(request, context, "signin.html", None, {"next": safe_next(next)})
+
+
+@router.post("/signin")
+def sign_in(
+    request: Request,
+    context: Context,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2048)] = "/",
+) -> Response:
+    if not same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "sign-in from another site is refused")
+    principal = context.users.authenticate(username, password)
+    if principal is None:
+        values = {
+            "next": safe_next(next),
+            "error": "Wrong user name or password.",
+            "name": username,
+        }
+        return render(request, context, "signin.html", None, values, status_code=401)
+    issued = context.users.issue_token(principal.name, "session")
+    context.audit(request, principal, "sign-in", f"user:{principal.name}", {"via": "page"})
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.secret,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=8 * 3600,
+    )
+    return response
+
+
+@router.post("/signout")
+def sign_out(
+    request: Request,
+    context: Context,
+    session: PageSession,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(session, csrf_token)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        context.users.revoke_token(secret)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(session: PageSession) -> Response:
+    principal = session[0]
+    if principal.role is Role.ADMIN:
+        return RedirectResponse("/audit", status_code=303)
+    if principal.role is Role.OFFICER:
+        return RedirectResponse("/items", status_code=303)
+    return RedirectResponse("/search", status_code=303)
+
+
+@router.get("/items")
+def items_page(request: Request, context: Context, session: PageSession) -> Response:
+    items = visible_items(context, session[0], 200)
+    return render(request, context, "items.html", session, {"items": items})
+
+
+@router.get("/items/{item_id}")
+def item_page(
+    item_id: str, request: Request, context: Context, session: PageSession, t: float = 0.0
+) -> Response:
+    principal = session[0]
+    item = visible_item(context, principal, item_id)
+    context.audit(request, principal, "view-item", f"item:{item.id}", {"page": True})
+    values = {
+        "item": item,
+        "start": max(0.0, t),
+        "custody": context.services.repo.custody(item.id),
+        "segments": [],
+        "audit": context.users.audit(f"item:{item.id}", limit=200)
+        if principal.may(Permission.VIEW_AUDIT)
+        else [],
+    }
+    return render(request, context, "item.html", session, values)
+
+
+@router.get("/upload")
+def upload_page(request: Request, context: Context, session: PageSession) -> Response:
+    session[0].require(Permission.UPLOAD)
+    return render(request, context, "upload.html", session, {})
+
+
+@router.get("/audit")
+def audit_page(request: Request, context: Context, session: PageSession) -> Response:
+    session[0].require(Permission.VIEW_AUDIT)
+    events = context.users.audit(limit=300)
+    return render(request, context, "audit.html", session, {"events": reversed(events)})

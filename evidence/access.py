@@ -1,0 +1,138 @@
+"""Who may do what: roles, the signed-in principal, and the rules that decide access.
+
+A ``Principal`` is the identity the rest of the system sees, whatever proved it: a local
+password today, an OIDC provider's ID token tomorrow (its claims map to a name, a role
+and an officer id). Nothing here knows about HTTP, tokens or databases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from evidence.errors import InvalidInput, NotFound, PermissionDenied
+from evidence.model import EvidenceItem
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    INVESTIGATOR = "investigator"
+    CPS = "cps"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    LIST_ITEMS = "list items"
+    SEARCH = "search"
+    UPLOAD = "upload"
+    VIEW_CASES = "view cases"
+    MANAGE_CASES = "manage cases"
+    SHARE_CASES = "share cases"
+    DOWNLOAD_BUNDLES = "download bundles"
+    VIEW_AUDIT = "view the audit trail"
+    MANAGE_USERS = "manage users"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.OFFICER: frozenset({Permission.LIST_ITEMS, Permission.SEARCH, Permission.UPLOAD}),
+    Role.INVESTIGATOR: frozenset(
+        {
+            Permission.LIST_ITEMS,
+            Permission.SEARCH,
+            Permission.VIEW_CASES,
+            Permission.MANAGE_CASES,
+            Permission.SHARE_CASES,
+            Permission.DOWNLOAD_BUNDLES,
+            Permission.VIEW_AUDIT,
+        }
+    ),
+    Role.CPS: frozenset(
+        {
+            Permission.LIST_ITEMS,
+            Permission.SEARCH,
+            Permission.VIEW_CASES,
+            Permission.DOWNLOAD_BUNDLES,
+        }
+    ),
+    Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in person: name, role and, for officers, the collar/staff id on their items."""
+
+    name: str
+    role: Role
+    officer_id: str | None = None
+
+    def may(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.may(permission):
+            raise PermissionDenied(f"{self.name} ({self.role}) may not {permission}")
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role is Role.INVESTIGATOR
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"role {text!r}: use one of {', '.join(role.value for role in Role)}"
+        ) from None
+
+
+def check_username(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise InvalidInput(
+            f"user name {name!r}: 2 to 64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def may_view_item(
+    principal: Principal, item: EvidenceItem, shared_item_ids: Collection[str] = ()
+) -> bool:
+    """Investigators see every item, officers their own, CPS the exhibits of shared cases."""
+    if principal.role is Role.INVESTIGATOR:
+        return True
+    if principal.role is Role.OFFICER:
+        return item.officer is not None and item.officer == principal.officer_id
+    if principal.role is Role.CPS:
+        return item.id in shared_item_ids
+    return False
+
+
+def require_item(
+    principal: Principal,
+    item: EvidenceItem | None,
+    requested: str,
+    shared_item_ids: Collection[str] = (),
+) -> EvidenceItem:
+    """The item if ``principal`` may see it.
+
+    Only investigators learn that an id does not exist; everyone else gets the same
+    refusal for a missing item and for someone else's, so the answer leaks nothing.
+    """
+    if item is not None and may_view_item(principal, item, shared_item_ids):
+        return item
+    if item is None and principal.role is Role.INVESTIGATOR:
+        raise NotFound(f"item {requested}: not found")
+    raise PermissionDenied(f"item {requested}: not available to {principal.name}")

@@ -1,0 +1,76 @@
+"""The audit trail: one append-only chain of who looked at what, from where, and when.
+
+Every view of an item's metadata, transcript or media, every download, search and export
+is an event. Like the custody log, each event hashes the one before it, so an edited,
+removed or reordered event is detected when the chain is verified.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from evidence.custody import GENESIS, canonical_json, event_hash
+from evidence.model import iso_utc, utcnow
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    address: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def next_audit_event(
+    *,
+    previous: AuditEvent | None,
+    actor: str,
+    role: str,
+    action: str,
+    target: str,
+    address: str,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    fields: dict[str, Any] = {
+        "seq": previous.seq + 1 if previous else 1,
+        "at": iso_utc(at or utcnow()),
+        "actor": actor,
+        "role": role,
+        "action": action,
+        "target": target,
+        "address": address,
+        "details": json.loads(canonical_json(details or {})),
+        "prev_hash": previous.hash if previous else GENESIS,
+    }
+    return AuditEvent(**fields, hash=event_hash(fields))
+
+
+def verify_audit(events: Sequence[AuditEvent]) -> list[str]:
+    """Every break in the chain, in order; an empty list means the trail is intact."""
+    problems: list[str] = []
+    previous_hash = GENESIS
+    for position, event in enumerate(events, start=1):
+        fields = event.as_dict()
+        label = f"audit event {event.seq} ({event.action} by {event.actor})"
+        if event.seq != position:
+            problems.append(f"{label}: sequence number where {position} belongs")
+        if event.prev_hash != previous_hash:
+            problems.append(f"{label}: does not follow the event before it")
+        if event_hash(fields) != event.hash:
+            problems.append(f"{label}: its content was changed after it was recorded")
+        previous_hash = event.hash
+    return problems
