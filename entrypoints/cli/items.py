@@ -34,6 +34,9 @@ def ingest(
     kind: Annotated[str | None, typer.Option(help="bwv or call, where no sidecar says.")] = None,
     officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
     incident: Annotated[str | None, typer.Option(help="CAD/incident number.")] = None,
+    no_transcribe: Annotated[
+        bool, typer.Option("--no-transcribe", help="Skip transcription (run it later).")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Ingest a dock: check, hash, store, verify and register every file in it."""
@@ -52,6 +55,7 @@ def ingest(
         "officer": officer,
         "incident": incident,
         "batch": batch,
+        "transcribe": not no_transcribe,
     }
     if as_json or not console.is_terminal:
         outcomes = run_flow(ingest_dock, **arguments)
@@ -97,6 +101,7 @@ def ingest_report(outcomes: list[dict[str, Any]]) -> dict[str, list[dict[str, An
         "rejected": [
             pick(o, ("path", "reason")) for o in outcomes if o["status"] in ("rejected", "failed")
         ],
+        "transcribed": [o["transcription"] for o in outcomes if "transcription" in o],
     }
 
 
@@ -114,6 +119,9 @@ def render_ingest(report: dict[str, list[dict[str, Any]]]) -> None:
         f"{len(report['ingested'])} ingested, {len(report['duplicates'])} already held, "
         f"{len(report['rejected'])} rejected (quarantined with their reasons)"
     )
+    for outcome in report["transcribed"]:
+        if outcome["status"] != "done":
+            console.print(f"transcription {outcome['status']}: {outcome.get('reason')}")
 
 
 def list_items(

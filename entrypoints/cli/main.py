@@ -7,7 +7,8 @@ import sys
 import click
 import typer
 
-from entrypoints.cli import items
+from entrypoints.cli import bundles, cases, items
+from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
 from entrypoints.cli.output import err_console
@@ -21,6 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 items.register(app)
+app.add_typer(cases.app)
+app.add_typer(bundles.app)
+transcript_commands.register(app)
 user_commands.register(app)
 web_commands.register(app)
 

@@ -1,0 +1,171 @@
+"""Commands about what was said: transcribe, transcript, search.
+
+``transcript`` and ``search`` never import Prefect; ``transcribe`` runs the flow, importing
+Prefect only after its arguments are checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from entrypoints.cli.output import console, err_console, print_json, short, table
+from entrypoints.cli.prefect_env import prepare, run_flow
+from evidence.errors import InvalidInput
+from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
+from evidence.transcripts import FORMATS, render
+from storage.bootstrap import get_services
+from storage.transcript_service import (
+    latest_transcript,
+    pending_item_ids,
+    transcript_versions,
+)
+from storage.transcript_service import search as run_search
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(transcribe)
+    app.command()(transcript)
+    app.command()(search)
+
+
+def transcribe(
+    item_id: Annotated[str | None, typer.Argument(help="Item id (or a unique prefix).")] = None,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Every item without a finished transcript.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Make a new version even if one exists.")
+    ] = False,
+    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Transcribe an item (or every pending one); each run adds a version, never replaces one."""
+    if (item_id is None) == (not pending):
+        raise InvalidInput("give one item id, or --pending")
+    services = get_services()
+    item_ids = [services.repo.get_item(item_id).id] if item_id else pending_item_ids(services)
+    outcomes: list[dict[str, Any]] = []
+    if item_ids:
+        prepare()
+        from flows.transcribe import run_transcription
+
+        outcomes = run_flow(run_transcription, item_ids, force, officer)
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    if as_json:
+        print_json(outcomes)
+    else:
+        rows = [
+            [
+                short(o["item_id"]),
+                o["status"] + (" (already done)" if o.get("skipped") else ""),
+                o.get("version"),
+                o.get("reason") or "",
+            ]
+            for o in outcomes
+        ]
+        console.print(table("Transcription", ["item", "result", "version", "note"], rows))
+        console.print(f"{len(outcomes)} item(s), {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+def transcript(
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}.")
+    ] = "txt",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option(help="A particular version (default: the current one).")
+    ] = None,
+    versions: Annotated[
+        bool, typer.Option("--versions", help="List every version of the item's transcript.")
+    ] = False,
+) -> None:
+    """Print or export an item's transcript as text, WebVTT, SubRip or JSON."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    services = get_services()
+    if versions:
+        listing = transcript_versions(services, item_id)
+        if fmt == "json":
+            print_json(listing)
+        else:
+            rows = [
+                [v["version"], v["status"], "yes" if v["current"] else "", v["model"],
+                 short(v["sha256"]), v["created_at"], v["reason"] or ""]
+                for v in listing
+            ]  # fmt: skip
+            columns = ["version", "status", "current", "model", "sha256", "made", "note"]
+            console.print(table("Transcript versions", columns, rows))
+        return
+    rendered = render(latest_transcript(services, item_id, version), fmt)
+    if output is None:
+        typer.echo(rendered, nl=False)
+        return
+    try:
+        output.write_text(rendered, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"--output {output}: could not be written ({exc.strerror})") from exc
+    err_console.print(f"wrote the {fmt} transcript to {output}")
+
+
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "quoted phrases" and prefix* terms; all must match.')
+    ],
+    case: Annotated[
+        str | None, typer.Option("--case", help="Only items in this case (URN).")
+    ] = None,
+    officer: Annotated[
+        str | None, typer.Option(help="Only items recorded by this officer.")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Recorded on/after (YYYY-MM-DD[THH:MM]).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Recorded up to (a date includes that day).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = DEFAULT_LIMIT,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find where words were said, across every current transcript, best matches first."""
+    services = get_services()
+    item_ids: set[str] | None = None
+    if case is not None:
+        from storage.case_service import item_ids_for_case
+
+        item_ids = item_ids_for_case(services, case)
+    filters = SearchFilters(
+        item_ids=item_ids,
+        officer=officer,
+        date_from=parse_date(date_from, "--from") if date_from else None,
+        date_to=parse_date(date_to, "--to", end_of_day=True) if date_to else None,
+        limit=limit,
+    )
+    hits = run_search(services, query, filters)
+    if as_json:
+        print_json([hit.as_dict() for hit in hits])
+        return
+    rows = [
+        [
+            short(hit.item_id),
+            f"{hit.start:.1f}",
+            f"{hit.end:.1f}",
+            escape(hit.snippet)
+            .replace(MARK_START, "[bold yellow]")
+            .replace(MARK_END, "[/bold yellow]"),
+            f"{hit.score:.3g}",
+        ]
+        for hit in hits
+    ]
+    console.print(table(f"Search: {query}", ["item", "from (s)", "to (s)", "said", "score"], rows))
+    console.print(f"{len(hits)} hit(s)")
