@@ -16,6 +16,7 @@ from evidence.ingest import IngestOptions
 from evidence.ports import ProgressHook
 from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
+from storage.case_service import link_ingested
 
 _progress_hooks: list[ProgressHook] = []
 
@@ -82,6 +83,7 @@ def ingest_dock(
         for hook in _progress_hooks:
             hook(outcome)
     outcomes.sort(key=lambda o: o["path"])
+    link_ingested(get_services(), outcomes)
     if transcribe:
         transcribe_ingested(outcomes, officer)
     return outcomes

@@ -1,0 +1,218 @@
+"""``evidence case ...``: create cases, link evidence as exhibits, review suggestions, timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from entrypoints.cli.output import console, err_console, key_values, print_json, short, table
+from evidence.cases import Link, Person, TimelineEntry
+from evidence.custody import Actor
+from evidence.errors import InvalidInput
+from storage import case_service
+from storage.bootstrap import get_services
+
+app = typer.Typer(
+    name="case", help="Cases: link evidence as exhibits, timelines.", no_args_is_help=True
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+OfficerOption = Annotated[str | None, typer.Option(help="Your collar/staff id, for the log.")]
+BAR_WIDTH = 40
+
+
+def parse_person(raw: str) -> Person:
+    role, _, rest = raw.partition(":")
+    name, _, collar = rest.partition(":")
+    if not name:
+        raise InvalidInput(f"--person {raw!r}: use ROLE:NAME or officer:NAME:COLLAR")
+    return Person(role=role.strip().lower(), name=name.strip(), collar=collar.strip() or None)
+
+
+def link_rows(links: list[Link]) -> list[list[Any]]:
+    return [[link.exhibit_ref, short(link.item_id), link.how, link.reason] for link in links]
+
+
+@app.command()
+def create(
+    urn: Annotated[str, typer.Argument(help="Police URN, e.g. 01YZ1234524.")],
+    title: Annotated[str, typer.Option(help="A short title.")] = "",
+    incident: Annotated[
+        list[str] | None, typer.Option("--incident", help="Incident/CAD number (repeatable).")
+    ] = None,
+    domestic_abuse: Annotated[bool, typer.Option("--domestic-abuse")] = False,
+    person: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--person",
+            help="ROLE:NAME, or officer:NAME:COLLAR so exhibit refs use their initials "
+            "(roles: victim, suspect, witness, officer; repeatable).",
+        ),
+    ] = None,
+    officer: OfficerOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a case; items already held under its incident numbers are linked at once."""
+    people = [parse_person(p) for p in person or []]
+    case, links = case_service.create_case(
+        get_services(),
+        urn,
+        Actor.current(officer),
+        title=title,
+        incidents=incident or [],
+        domestic_abuse=domestic_abuse,
+        people=people,
+    )
+    if as_json:
+        print_json({**case.as_dict(), "linked": [link.as_dict() for link in links]})
+        return
+    console.print(f"case {case.urn} created; {len(links)} item(s) linked by incident number")
+    if links:
+        console.print(table("Linked", ["exhibit", "item", "how", "why"], link_rows(links)))
+
+
+@app.command()
+def link(
+    urn: Annotated[str, typer.Argument(help="Case URN.")],
+    item_ids: Annotated[list[str], typer.Argument(help="Item ids (or unique prefixes).")],
+    exhibit_ref: Annotated[
+        str | None, typer.Option("--exhibit-ref", help="e.g. JS/1; assigned if not given.")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why, for the custody log.")] = "",
+    officer: OfficerOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Link items to a case as exhibits (each link is a custody event)."""
+    links = case_service.link_items(
+        get_services(),
+        urn,
+        item_ids,
+        Actor.current(officer),
+        exhibit_ref=exhibit_ref,
+        reason=reason,
+    )
+    if as_json:
+        print_json([link.as_dict() for link in links])
+    else:
+        console.print(table("Linked", ["exhibit", "item", "how", "why"], link_rows(links)))
+
+
+@app.command()
+def unlink(
+    urn: Annotated[str, typer.Argument(help="Case URN.")],
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    reason: Annotated[str, typer.Option(help="Why, for the custody log (required).")],
+    officer: OfficerOption = None,
+) -> None:
+    """Remove an item from a case; its exhibit reference is not reused."""
+    removed = case_service.unlink_item(get_services(), urn, item_id, Actor.current(officer), reason)
+    err_console.print(f"item {removed.item_id} (exhibit {removed.exhibit_ref}) unlinked")
+
+
+@app.command()
+def show(urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False) -> None:
+    """A case with its exhibits and open suggestions."""
+    case = case_service.show_case(get_services(), urn)
+    if as_json:
+        print_json(case)
+        return
+    facts = {k: v for k, v in case.items() if k not in ("exhibits", "suggestions")}
+    console.print(key_values(f"Case {case['urn']}", facts))
+    rows = [
+        [
+            e["exhibit_ref"],
+            short(e["item_id"]),
+            e["item"]["kind"],
+            e["item"]["original_name"],
+            e["item"]["officer"],
+            e["item"]["recorded_at"],
+            e["how"],
+        ]
+        for e in case["exhibits"]
+    ]
+    columns = ["exhibit", "item", "kind", "name", "officer", "recorded", "how"]
+    console.print(table("Exhibits", columns, rows))
+    if case["suggestions"]:
+        console.print(f"{len(case['suggestions'])} suggestion(s): evidence case suggestions {urn}")
+
+
+@app.command("list")
+def list_cases(as_json: JsonFlag = False) -> None:
+    """Every case, newest first."""
+    found = case_service.list_cases(get_services())
+    if as_json:
+        print_json(found)
+        return
+    rows = [
+        [c["urn"], c["title"], ", ".join(c["incidents"]), c["status"], c["exhibits"]] for c in found
+    ]
+    console.print(table("Cases", ["URN", "title", "incidents", "status", "exhibits"], rows))
+
+
+@app.command()
+def suggestions(
+    urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False
+) -> None:
+    """Items proposed for the case (same officer, close in time) awaiting confirmation."""
+    found = case_service.case_suggestions(get_services(), urn)
+    if as_json:
+        print_json([s.as_dict() for s in found])
+        return
+    rows = [[s.item_id, short(s.related_item_id), s.reason] for s in found]
+    console.print(table(f"Suggestions for {urn}", ["item", "near", "why"], rows))
+
+
+@app.command()
+def confirm(
+    urn: Annotated[str, typer.Argument(help="Case URN.")],
+    item_id: Annotated[str, typer.Argument(help="The suggested item's id.")],
+    officer: OfficerOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm a suggestion: the item is linked (a custody event naming the reason)."""
+    confirmed = case_service.confirm_suggestion(
+        get_services(), urn, item_id, Actor.current(officer)
+    )
+    if as_json:
+        print_json(confirmed.as_dict())
+    else:
+        console.print(f"item {confirmed.item_id} linked as exhibit {confirmed.exhibit_ref}")
+
+
+@app.command()
+def timeline(
+    urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False
+) -> None:
+    """Every exhibit on one timeline in recorded (UTC) time, overlaps shown."""
+    entries = case_service.case_timeline(get_services(), urn)
+    if as_json:
+        print_json([e.as_dict() for e in entries])
+        return
+    rows = [
+        [
+            e.exhibit_ref,
+            e.item.kind,
+            e.item.officer,
+            e.start.strftime("%Y-%m-%d %H:%M:%S") if e.start else "unknown",
+            e.end.strftime("%H:%M:%S") if e.end else "",
+            bar(e, entries),
+            ", ".join(e.overlaps),
+        ]
+        for e in entries
+    ]
+    columns = ["exhibit", "kind", "officer", "start (UTC)", "end", "timeline", "overlaps"]
+    console.print(table(f"Timeline {urn}", columns, rows))
+
+
+def bar(entry: TimelineEntry, entries: list[TimelineEntry]) -> str:
+    """The entry's span drawn on a shared scale from the earliest start to the latest end."""
+    dated = [(e.start, e.end) for e in entries if e.start and e.end]
+    if not entry.start or not entry.end or not dated:
+        return ""
+    first: datetime = min(start for start, _ in dated)
+    total = max((end - first).total_seconds() for _, end in dated) or 1.0
+    left = int((entry.start - first).total_seconds() / total * BAR_WIDTH)
+    right = max(left + 1, round((entry.end - first).total_seconds() / total * BAR_WIDTH))
+    return " " * left + "█" * (right - left) + " " * (BAR_WIDTH - right)
