@@ -17,6 +17,7 @@ Layout of a bundle (a BagIt bag):
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,12 @@ class Exhibit:
     @property
     def folder(self) -> str:
         return "exhibits/" + self.exhibit_ref.replace("/", "-")
+
+
+def portable_name(name: str) -> str:
+    """A file name every BagIt tool and file system reads the same way."""
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", Path(name).name).strip(" .")
+    return cleaned or "original"
 
 
 def bundle_name(urn: str, moment_iso: str) -> str:
@@ -122,7 +129,7 @@ def _write(
     listing: list[dict[str, Any]] = []
     for exhibit in ordered:
         item = exhibit.item
-        media_path = f"{exhibit.folder}/{Path(item.original_name).name}"
+        media_path = f"{exhibit.folder}/{portable_name(item.original_name)}"
         with store.open(item.storage_key) as stream:
             digest = writer.add_payload(media_path, stream)
         if digest.sha256 != item.sha256:
