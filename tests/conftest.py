@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.fixtures.prefect",
     "tests.fixtures.cli",
     "tests.fixtures.s3",
+    "tests.fixtures.web",
 ]

@@ -8,13 +8,15 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from entrypoints.errors import http_status
-from entrypoints.web import api_auth, api_items, pages
+from entrypoints.web import api_auth, api_items, api_search, pages
 from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from entrypoints.web.ranges import RangeNotSatisfiable
 from entrypoints.web.security import SignInRequired
 from evidence.errors import EvidenceError
+from evidence.search import MARK_END, MARK_START
 from storage.bootstrap import Services, get_services
 from storage.web_repository import WebRepository
 
@@ -30,16 +32,34 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.context = WebContext(
         services=services,
         users=WebRepository(services.engine),
-        templates=Jinja2Templates(directory=str(TEMPLATES_DIR)),
+        templates=templates(),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (api_auth, api_items, pages):
+    for module in (api_auth, api_items, api_search, pages):
         app.include_router(module.router)
     app.add_exception_handler(EvidenceError, _evidence_error)
     app.add_exception_handler(RangeNotSatisfiable, _range_error)
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(HTTPException, _http_error)
     return app
+
+
+def templates() -> Jinja2Templates:
+    environment = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    environment.env.filters["marked"] = marked_snippet
+    environment.env.filters["clock"] = clock
+    return environment
+
+
+def marked_snippet(snippet: str) -> Markup:
+    """The search snippet, escaped, with its « » term marks turned into <mark>."""
+    escaped = str(escape(snippet))
+    return Markup(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))  # noqa: S704
+
+
+def clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def _wants_page(request: Request) -> bool:

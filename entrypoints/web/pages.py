@@ -9,8 +9,12 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from entrypoints.web.api_items import visible_item, visible_items
+from entrypoints.web.api_search import search_for
 from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
 from evidence.access import Permission, Principal, Role
+from evidence.errors import NotFound
+from evidence.search import SearchFilters
+from storage.transcript_service import latest_transcript
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,11 +126,17 @@ def item_page(
     principal = session[0]
     item = visible_item(context, principal, item_id)
     context.audit(request, principal, "view-item", f"item:{item.id}", {"page": True})
+    try:
+        segments = list(latest_transcript(context.services, item.id).segments)
+    except NotFound:
+        segments = []
+    if segments:
+        context.audit(request, principal, "view-transcript", f"item:{item.id}", {"page": True})
     values = {
         "item": item,
         "start": max(0.0, t),
         "custody": context.services.repo.custody(item.id),
-        "segments": [],
+        "segments": segments,
         "audit": context.users.audit(f"item:{item.id}", limit=200)
         if principal.may(Permission.VIEW_AUDIT)
         else [],
@@ -145,3 +155,19 @@ def audit_page(request: Request, context: Context, session: PageSession) -> Resp
     session[0].require(Permission.VIEW_AUDIT)
     events = context.users.audit(limit=300)
     return render(request, context, "audit.html", session, {"events": reversed(events)})
+
+
+@router.get("/search")
+def search_page(request: Request, context: Context, session: PageSession, q: str = "") -> Response:
+    """Hits grouped by item, each a link that opens the player at that second."""
+    principal = session[0]
+    principal.require(Permission.SEARCH)
+    groups: dict[str, list[Any]] = {}
+    items: dict[str, Any] = {}
+    if q.strip():
+        for hit in search_for(context, request, principal, q.strip()[:500], SearchFilters()):
+            groups.setdefault(hit.item_id, []).append(hit)
+        for item_id in groups:
+            items[item_id] = context.services.repo.get_item(item_id)
+    values = {"q": q, "groups": groups, "items": items, "searched": bool(q.strip())}
+    return render(request, context, "search.html", session, values)
