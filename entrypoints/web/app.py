@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from entrypoints.errors import http_status
-from entrypoints.web import api_auth, api_items, api_search, pages
+from entrypoints.web import api_auth, api_cases, api_items, api_search, pages, pages_cases
 from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from entrypoints.web.ranges import RangeNotSatisfiable
 from entrypoints.web.security import SignInRequired
@@ -35,7 +35,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         templates=templates(),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (api_auth, api_items, api_search, pages):
+    for module in (api_auth, api_items, api_search, api_cases, pages, pages_cases):
         app.include_router(module.router)
     app.add_exception_handler(EvidenceError, _evidence_error)
     app.add_exception_handler(RangeNotSatisfiable, _range_error)

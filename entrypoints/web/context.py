@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from evidence.access import Principal, Role
 from evidence.audit import AuditEvent
 from storage.bootstrap import Services
+from storage.case_service import item_ids_for_case
 from storage.web_repository import WebRepository
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -39,7 +40,10 @@ class WebContext:
         """Items a CPS user may see: the exhibits of the cases shared with them."""
         if principal.role is not Role.CPS:
             return set()
-        return set()
+        shared: set[str] = set()
+        for urn in self.users.shared_cases(principal.name):
+            shared |= item_ids_for_case(self.services, urn)
+        return shared
 
 
 def client_address(request: Request) -> str:
