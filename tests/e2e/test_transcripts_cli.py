@@ -1,0 +1,88 @@
+"""Transcripts and search through the installed CLI: ingest, find the moment, export it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from entrypoints.sample_dock import SAMPLES, make_sample_dock
+from tests.fixtures.cli import Cli
+
+VTT_TIME = r"\d{2}:\d{2}:\d{2}\.\d{3}"
+SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
+
+
+@pytest.fixture(scope="module")
+def sample_dock(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("sample-dock")
+    make_sample_dock(root)
+    return root
+
+
+def test_ingest_transcribes_then_search_finds_the_moment(
+    cli: Cli, sample_dock: Path, tmp_path: Path
+) -> None:
+    dock = tmp_path / "dock"
+    shutil.copytree(sample_dock, dock)
+    ingested = cli("ingest", str(dock), "--json")
+    assert ingested.returncode == 0, ingested.stderr
+    report = ingested.json()
+    assert {o["status"] for o in report["transcribed"]} == {"done"}
+    ids = {o["path"]: o["id"] for o in report["ingested"]}
+
+    found = cli("search", '"kitchen door"', "--json")
+    assert found.returncode == 0, found.stderr
+    hits = found.json()
+    assert [hit["item_id"] for hit in hits] == [ids[SAMPLES[1].name]]
+    assert set(hits[0]) >= {"item_id", "start", "end", "text", "snippet", "score"}
+    assert 0.5 <= hits[0]["start"] < hits[0]["end"] < 12
+
+    by_officer = cli("search", "threat*", "--officer", "CH1187", "--from", "2026-11-25", "--json")
+    assert [hit["item_id"] for hit in by_officer.json()] == [ids[SAMPLES[0].name]]
+    assert cli("search", "threat*", "--to", "2026-11-24", "--json").json() == []
+    assert cli("search", "zebra", "--json").stdout.strip() == "[]"
+
+    item = ids[SAMPLES[1].name]
+    vtt = cli("transcript", item[:8], "--format", "vtt")
+    assert vtt.returncode == 0, vtt.stderr
+    assert vtt.stdout.startswith("WEBVTT\n")
+    assert re.search(rf"^{VTT_TIME} --> {VTT_TIME}$", vtt.stdout, re.MULTILINE)
+    srt_file = tmp_path / "out.srt"
+    srt = cli("transcript", item, "--format", "srt", "--output", str(srt_file))
+    assert srt.returncode == 0, srt.stderr
+    assert re.match(rf"1\n{SRT_TIME} --> {SRT_TIME}\n.*kitchen door", srt_file.read_text(), re.S)
+    custody = cli("custody", item, "--json").json()
+    assert custody[-1]["action"] == "transcribed"
+    assert custody[-1]["details"]["provenance"]["source"]["sha256"] == custody[0]["sha256"]
+
+
+def test_no_transcribe_then_pending_and_clear_errors(
+    cli: Cli, sample_dock: Path, tmp_path: Path
+) -> None:
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    shutil.copy(sample_dock / SAMPLES[2].name, dock / "arrest.mp4")
+    ingested = cli("ingest", str(dock), "--no-transcribe", "--kind", "bwv", "--json").json()
+    assert ingested["transcribed"] == []
+    item = ingested["ingested"][0]["id"]
+
+    missing = cli("transcript", item)
+    assert missing.returncode == 3
+    assert "not transcribed yet" in missing.stderr
+    assert cli("search", "arresting", "--json").json() == []
+
+    done = cli("transcribe", "--pending", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [(o["item_id"], o["status"], o["version"]) for o in done.json()] == [(item, "done", 1)]
+    assert len(cli("search", "arresting", "--json").json()) == 1
+    again = cli("transcribe", item, "--json").json()
+    assert again[0]["skipped"] is True
+
+    for query in ('"unclosed', "thr*eat", ""):
+        bad = cli("search", query)
+        assert bad.returncode == 2, bad.stderr
+        assert "Traceback" not in bad.stderr and "error:" in bad.stderr
+    assert cli("transcript", item, "--format", "docx").returncode == 2
