@@ -84,6 +84,12 @@ class CaseRepository:
             status=row.status,
         )
 
+    def set_status(self, urn: str, status: str) -> Case:
+        with self.sessions.begin() as session:
+            row = _case_row(session, urn, lock=True)
+            row.status = status
+            return self._case(session, row)
+
     def exhibits(self, urn: str) -> list[tuple[Link, EvidenceItem]]:
         """The case's active links with their items, in exhibit-ref order."""
         with self.sessions() as session:

@@ -13,6 +13,7 @@ from typing import Any
 
 from evidence.bundle import Exhibit, TranscriptSource, export_bundle
 from evidence.cases import (
+    STATUSES,
     Case,
     Link,
     Person,
@@ -104,6 +105,12 @@ def unlink_item(services: Services, urn: str, item_id: str, actor: Actor, reason
     if not reason.strip():
         raise InvalidInput("unlinking needs a reason (--reason), for the custody log")
     return cases(services).unlink(urn, item_id, actor, reason.strip())
+
+
+def set_case_status(services: Services, urn: str, status: str) -> Case:
+    if status not in STATUSES:
+        raise InvalidInput(f"case status {status!r}: use one of {', '.join(STATUSES)}")
+    return cases(services).set_status(urn, status)
 
 
 def list_cases(services: Services) -> list[dict[str, Any]]:

@@ -138,6 +138,16 @@ def show(urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFla
         console.print(f"{len(case['suggestions'])} suggestion(s): evidence case suggestions {urn}")
 
 
+@app.command()
+def status(
+    urn: Annotated[str, typer.Argument(help="Case URN.")],
+    new_status: Annotated[str, typer.Argument(help="open, charged, no-further-action, closed.")],
+) -> None:
+    """Set a case's status."""
+    case = case_service.set_case_status(get_services(), urn, new_status)
+    err_console.print(f"case {case.urn} is now {case.status}")
+
+
 @app.command("list")
 def list_cases(as_json: JsonFlag = False) -> None:
     """Every case, newest first."""

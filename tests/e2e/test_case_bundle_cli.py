@@ -217,5 +217,8 @@ def test_bad_urn_and_unknown_case_are_clear_errors(exported: dict) -> None:
     assert missing.returncode == 3 and "case 01YZ9999924: not found" in missing.stderr
     unlink = cli("case", "unlink", URN, exported["ids"]["arrest.mp4"], "--reason", "wrong job")
     assert unlink.returncode == 0, unlink.stderr
+    assert cli("case", "status", URN, "charged").returncode == 0
+    assert cli("case", "list", "--json").json()[0]["status"] == "charged"
+    assert cli("case", "status", URN, "shelved").returncode == 2
     custody = cli("custody", exported["ids"]["arrest.mp4"], "--json").json()
     assert [e["action"] for e in custody][-2:] == ["exported-to-cps", "case-unlinked"]
