@@ -51,8 +51,7 @@ SAMPLES = (
     SampleFile(
         "bwv/PC3310/AXON-0107_20261125_2124.mp4",
         "bwv",
-        "I am arresting you on suspicion of assault. "
-        "You do not have to say anything.",
+        "I am arresting you on suspicion of assault. You do not have to say anything.",
         {
             "officer": "PC3310",
             "device": "AXON-0107",
@@ -136,3 +135,12 @@ def _ffmpeg(args: list[str]) -> None:
     )
     if result.returncode != 0:
         raise ConfigurationError(f"ffmpeg failed: {result.stderr.decode(errors='replace')}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m entrypoints.sample_dock OUTPUT_DIR")
+    for written in make_sample_dock(Path(sys.argv[1])):
+        print(written)

@@ -13,7 +13,7 @@ from evidence.ingest import Ingestor
 from evidence.ports import ObjectStore
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings, get_settings
-from storage.database import make_engine, migrate
+from storage.database import forget_migrations, make_engine, migrate
 from storage.local_store import LocalStore
 from storage.media import FfmpegProbe
 from storage.repository import SqlRepository
@@ -74,3 +74,4 @@ def reset_services() -> None:
             _services.engine.dispose()
         _services = None
         get_settings.cache_clear()
+        forget_migrations()

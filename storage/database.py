@@ -48,6 +48,12 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def forget_migrations() -> None:
+    """Check the schema again on next use (a database may have been replaced)."""
+    with _LOCK:
+        _MIGRATED.clear()
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migrations (once per process and database).
 

@@ -1,0 +1,2 @@
+-- Prefect keeps its own state in a second database on the same server.
+CREATE DATABASE prefect OWNER evidence;
