@@ -62,7 +62,8 @@ class WebRepository:
         check_username(name)
         check_password(password)
         if role is Role.OFFICER:
-            officer_id = officer_id or name
+            # Collar numbers are written in capitals on items ("PC4521"), whatever the login.
+            officer_id = (officer_id or name.upper()).strip()
         try:
             with self.sessions.begin() as session:
                 session.add(

@@ -41,7 +41,8 @@ def add(
     name: Annotated[str, typer.Argument(help="The sign-in name.")],
     role: Annotated[str, typer.Option(help="officer, investigator, cps or admin.")],
     officer_id: Annotated[
-        str | None, typer.Option(help="Collar/staff id on the officer's items (default NAME).")
+        str | None,
+        typer.Option(help="Collar/staff id on the officer's items (default NAME in capitals)."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
