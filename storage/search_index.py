@@ -35,7 +35,7 @@ SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
 FROM transcript_segments_fts
 JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
 JOIN transcripts t ON t.id = s.transcript_id
-JOIN items i ON i.id = s.item_id
+{items_join}
 WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
 ORDER BY bm25(transcript_segments_fts), s.item_id, s.start_time
 LIMIT :limit
@@ -48,7 +48,7 @@ ranked AS (
     FROM transcript_segments s
     CROSS JOIN q
     JOIN transcripts t ON t.id = s.transcript_id
-    JOIN items i ON i.id = s.item_id
+    {items_join}
     WHERE s.text_search @@ q.query AND t.is_current {filters}
     ORDER BY score DESC, s.item_id, s.start_time
     LIMIT :limit
@@ -89,6 +89,10 @@ def tsquery(query: Query) -> str:
     return " & ".join(_tsquery_term(term) for term in query.terms)
 
 
+def _needs_items(filters: SearchFilters) -> bool:
+    return bool(filters.officer) or filters.date_from is not None or filters.date_to is not None
+
+
 def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any], list[Any]]:
     clauses: list[str] = []
     values: dict[str, Any] = {}
@@ -117,11 +121,13 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
     if filters.item_ids is not None and not filters.item_ids:
         return []
     where, values, binds = _filters(filters)
+    # Joining items costs a lookup per matching segment; only its filters need it.
+    items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
     if engine.dialect.name == "sqlite":
-        sql = SQLITE_SEARCH.format(words=SNIPPET_WORDS, filters=where)
+        sql = SQLITE_SEARCH.format(words=SNIPPET_WORDS, filters=where, items_join=items_join)
         values |= {"match": fts5_match(query), "mark_start": MARK_START, "mark_end": MARK_END}
     else:
-        sql = POSTGRES_SEARCH.format(filters=where)
+        sql = POSTGRES_SEARCH.format(filters=where, items_join=items_join)
         values |= {"match": tsquery(query), "headline": HEADLINE}
     statement = text(sql).bindparams(*binds) if binds else text(sql)
     try:
