@@ -39,11 +39,14 @@ evidence case show "$URN" >/dev/null 2>&1 ||
 evidence case show "$URN"
 evidence case timeline "$URN"
 
-step "Exporting the CPS bundle to $BUNDLE"
-evidence bundle export "$URN" "$BUNDLE"
+step "Exporting the CPS bundle into $BUNDLE"
+BAG=$(evidence bundle export "$URN" "$BUNDLE" --json |
+    python -c 'import json, sys; print(json.load(sys.stdin)["bundle"])')
+echo "bundle: $BAG"
+ls "$BAG" "$BAG/data"
 
 step "Verifying the bundle as the CPS would (offline, bundle only)"
-evidence bundle verify "$BUNDLE"
+env -u EVIDENCE_HOME evidence bundle verify "$BAG"
 
 step "Verifying every stored item and custody chain"
 evidence verify --all

@@ -65,6 +65,7 @@ def verify(
             pinned = load_public_key(public_key.read_bytes(), str(public_key))
         except OSError as exc:
             raise InvalidInput(f"{public_key}: cannot be read ({exc.strerror})") from exc
+    _require_bag_folder(bundle)
     report = verify_bundle(bundle, pinned)
     if as_json:
         print_json(report.as_dict())
@@ -81,3 +82,17 @@ def verify(
             console.print(f" - {problem}", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _require_bag_folder(folder: Path) -> None:
+    """Point at the bundle when given the folder that export wrote it into."""
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder}: no such folder")
+    if (folder / "bagit.txt").exists():
+        return
+    inside = sorted(p.name for p in folder.iterdir() if (p / "bagit.txt").is_file())
+    if inside:
+        raise InvalidInput(
+            f"{folder}: not a bundle itself (no bagit.txt); it holds {', '.join(inside)}: "
+            "verify one of those"
+        )
