@@ -78,7 +78,7 @@ def test_ingest_a_dock_with_good_duplicate_and_bad_files(
     dock = build_dock(tmp_path, media)
     before = {p: p.read_bytes() for p in dock.rglob("*") if p.is_file() and not p.is_symlink()}
 
-    result = cli("ingest", str(dock), "--json")
+    result = cli("ingest", str(dock), "--json", "--no-transcribe")
 
     assert result.returncode == 1, result.stderr
     report = result.json()
@@ -134,7 +134,7 @@ def test_ingest_a_dock_with_good_duplicate_and_bad_files(
     assert (dock / "bwv" / "link.mp4").is_symlink()
 
     # A rerun registers nothing twice: every good file is now a duplicate.
-    again = cli("ingest", str(dock), "--json").json()
+    again = cli("ingest", str(dock), "--json", "--no-transcribe").json()
     assert again["ingested"] == []
     assert len(again["duplicates"]) == 5
     listed = cli("list", "--json").json()
@@ -149,7 +149,9 @@ def test_show_custody_get_and_verify(
     shutil.copy(media["video"], dock / "clip.mp4")
     (dock / "clip.mp4.json").write_text(json.dumps({"officer": "PC1", "device": "CAM-9"}))
     shutil.copy(media["wav"], dock / "call.wav")
-    report = cli("ingest", str(dock), "--json", "--officer", "DC77", "--incident", "CAD-9").json()
+    report = cli(
+        "ingest", str(dock), "--json", "--officer", "DC77", "--incident", "CAD-9", "--no-transcribe"
+    ).json()
     by_path = {e["path"]: e["id"] for e in report["ingested"]}
     clip_id = by_path["clip.mp4"]
 
@@ -205,9 +207,9 @@ def test_changed_file_with_the_same_name_is_rejected_and_kept(
     dock = tmp_path / "dock"
     dock.mkdir()
     shutil.copy(media["wav"], dock / "999.wav")
-    first = cli("ingest", str(dock), "--json").json()["ingested"][0]
+    first = cli("ingest", str(dock), "--json", "--no-transcribe").json()["ingested"][0]
     shutil.copy(media["mp3"], dock / "999.wav")  # the dock re-exports different bytes
-    second = cli("ingest", str(dock), "--json")
+    second = cli("ingest", str(dock), "--json", "--no-transcribe")
     assert second.returncode == 1
     [rejected] = second.json()["rejected"]
     assert rejected["path"] == "999.wav"
@@ -226,7 +228,7 @@ def test_a_killed_batch_resumes_without_duplicates(
         # distinct bytes per file: append a tag after the WAV's data (players ignore it)
         (dock / f"call{n:02}.wav").write_bytes(media["wav"].read_bytes() + bytes([n]) * 64)
     process = subprocess.Popen(
-        [str(cli.executable), "ingest", str(dock), "--json"],
+        [str(cli.executable), "ingest", str(dock), "--json", "--no-transcribe"],
         env=cli.env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -243,7 +245,7 @@ def test_a_killed_batch_resumes_without_duplicates(
     registered_before = _count(database)
     assert registered_before < 24, "the batch finished before it could be interrupted"
 
-    rerun = cli("ingest", str(dock), "--json")
+    rerun = cli("ingest", str(dock), "--json", "--no-transcribe")
     assert rerun.returncode == 0, rerun.stderr
     report = rerun.json()
     assert len(report["ingested"]) + len(report["duplicates"]) == 24
