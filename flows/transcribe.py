@@ -15,6 +15,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.custody import Actor
+from evidence.errors import EvidenceError
 from storage.bootstrap import get_services
 from storage.transcriber import cpu_threads, get_transcriber
 from storage.transcript_service import transcribe
@@ -73,7 +74,12 @@ def transcribe_ingested(outcomes: list[dict[str, Any]], officer: str | None) -> 
     ingested = [o["id"] for o in outcomes if o["status"] == "ingested"]
     if not ingested:
         return
-    results = {r["item_id"]: r for r in run_transcription(ingested, actor=officer)}
+    try:
+        results = {r["item_id"]: r for r in run_transcription(ingested, actor=officer)}
+    except EvidenceError as exc:
+        # The items are preserved whatever happens here; the report must still reach the user.
+        reason = f"transcription did not run ({exc}); run `evidence transcribe --pending` later"
+        results = {i: {"item_id": i, "status": "failed", "reason": reason} for i in ingested}
     for outcome in outcomes:
         if outcome.get("id") in results and outcome["status"] == "ingested":
             outcome["transcription"] = results[outcome["id"]]

@@ -18,6 +18,7 @@ from evidence.errors import InvalidInput
 from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
 from evidence.transcripts import FORMATS, render
 from storage.bootstrap import get_services
+from storage.transcriber import resolve_model
 from storage.transcript_service import (
     latest_transcript,
     pending_item_ids,
@@ -49,6 +50,7 @@ def transcribe(
     if (item_id is None) == (not pending):
         raise InvalidInput("give one item id, or --pending")
     services = get_services()
+    resolve_model(services.settings)
     item_ids = [services.repo.get_item(item_id).id] if item_id else pending_item_ids(services)
     outcomes: list[dict[str, Any]] = []
     if item_ids:
