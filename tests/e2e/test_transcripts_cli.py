@@ -81,6 +81,13 @@ def test_no_transcribe_then_pending_and_clear_errors(
     again = cli("transcribe", item, "--json").json()
     assert again[0]["skipped"] is True
 
+    for urn in ("01YZ1234524", "01YZ7654324"):
+        assert cli("case", "create", urn, "--json").returncode == 0
+    assert cli("case", "link", "01YZ1234524", item, "--json").returncode == 0
+    in_case = cli("search", "arresting", "--case", "01YZ1234524", "--json").json()
+    assert [hit["item_id"] for hit in in_case] == [item]
+    assert cli("search", "arresting", "--case", "01YZ7654324", "--json").json() == []
+
     for query in ('"unclosed', "thr*eat", ""):
         bad = cli("search", query)
         assert bad.returncode == 2, bad.stderr
