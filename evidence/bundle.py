@@ -34,6 +34,7 @@ from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
 
 EXPORT_ACTION = "exported-to-cps"
+ABANDONED_ACTION = "export-abandoned"
 PUBLIC_KEY_FILE = "signing-key.pub.pem"
 EXHIBITS_FILE = "data/exhibits.json"
 TranscriptSource = Callable[[EvidenceItem], dict[str, bytes]]
@@ -103,9 +104,21 @@ def export_bundle(
     staging = out_dir / f".{name}.partial"
     if final.exists():
         raise InvalidInput(f"{final}: already exists; choose another folder")
+    exported: list[str] = []
     try:
-        _write(case, exhibits, repo, store, key, organisation, staging, actor, transcripts, name)
+        _write(
+            case, exhibits, repo, store, key, organisation, staging, actor, transcripts, name,
+            exported,
+        )  # fmt: skip
         staging.rename(final)
+    except BaseException as exc:
+        # The custody log is append-only: an export recorded but not completed is closed by
+        # a further event rather than by removing the first.
+        for item_id in exported:
+            repo.append_event(
+                item_id, ABANDONED_ACTION, actor, {"bundle": name, "reason": str(exc) or repr(exc)}
+            )
+        raise
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -123,6 +136,7 @@ def _write(
     actor: Actor,
     transcripts: TranscriptSource,
     name: str,
+    exported: list[str],
 ) -> None:
     writer = BagWriter(staging)
     ordered = sorted(exhibits, key=lambda e: e.exhibit_ref)
@@ -168,6 +182,7 @@ def _write(
                 "signing_key": key.fingerprint,
             },
         )
+        exported.append(exhibit.item.id)
         events = repo.custody(exhibit.item.id)
         log = [event.as_dict() for event in events]
         writer.add_payload_bytes(entry["custody"][len("data/") :], _json(log))

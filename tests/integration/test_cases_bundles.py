@@ -189,3 +189,43 @@ def test_export_refuses_a_stored_copy_that_changed(services: Services, tmp_path:
         case_service.export_case_bundle(services, URN, tmp_path / "out", DC)
     assert list((tmp_path / "out").iterdir()) == []
     assert services.repo.custody(item.id)[-1].action == "case-linked"
+
+
+def test_an_export_that_fails_after_recording_is_closed_by_a_further_event(
+    services: Services, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from evidence.bundle import Exhibit, export_bundle
+    from evidence.signing import SigningKey
+
+    item = held(services, "bwv.mp4")
+    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
+    repo = case_service.cases(services)
+    case = repo.get(URN)
+    exhibits = [Exhibit(link.exhibit_ref, it) for link, it in repo.exhibits(URN)]
+    out = tmp_path / "out"
+
+    def racing_exporter(_item: EvidenceItem) -> dict[str, bytes]:
+        # Another export takes the bundle's name while this one is writing, so the final
+        # rename fails after the export events were recorded.
+        [staging] = out.glob(".*.partial")
+        (out / staging.name[1 : -len(".partial")] / "other").mkdir(parents=True)
+        return {}
+
+    with pytest.raises(OSError):
+        export_bundle(
+            case,
+            exhibits,
+            repo=services.repo,
+            store=services.store,
+            key=SigningKey(Ed25519PrivateKey.generate()),
+            organisation="Test Constabulary",
+            out_dir=out,
+            actor=DC,
+            transcripts=racing_exporter,
+        )
+    events = services.repo.custody(item.id)
+    assert [e.action for e in events[-2:]] == ["exported-to-cps", "export-abandoned"]
+    assert verify_chain(events, services.repo.get_item(item.id).custody_head) == []
+    assert not list(out.glob(".*.partial"))
