@@ -81,7 +81,8 @@ def ingest(
         print_json(report)
     else:
         render_ingest(report)
-    if report["rejected"]:
+    transcription_failed = [t for t in report["transcribed"] if t["status"] == "failed"]
+    if report["rejected"] or transcription_failed:
         raise typer.Exit(1)
 
 

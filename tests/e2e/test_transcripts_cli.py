@@ -93,3 +93,24 @@ def test_no_transcribe_then_pending_and_clear_errors(
         assert bad.returncode == 2, bad.stderr
         assert "Traceback" not in bad.stderr and "error:" in bad.stderr
     assert cli("transcript", item, "--format", "docx").returncode == 2
+
+
+def test_a_failed_transcription_keeps_the_item_and_fails_the_command(
+    evidence_home: Path, prefect_api: str, sample_dock: Path, tmp_path: Path
+) -> None:
+    missing_model = tmp_path / "no-such-model"
+    broken = Cli(evidence_home, prefect_api, {"EVIDENCE_WHISPER_MODEL": str(missing_model)})
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    shutil.copy(sample_dock / SAMPLES[0].name, dock / "999.wav")
+
+    result = broken("ingest", str(dock), "--json")
+
+    assert result.returncode == 1
+    report = result.json()
+    [item] = report["ingested"]
+    assert report["rejected"] == []
+    [transcription] = report["transcribed"]
+    assert transcription["status"] == "failed"
+    assert str(missing_model) in transcription["reason"]
+    assert broken("show", item["id"], "--json").json()["status"] == "preserved"
