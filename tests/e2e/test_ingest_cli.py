@@ -224,7 +224,8 @@ def test_a_killed_batch_resumes_without_duplicates(
 ) -> None:
     dock = tmp_path / "dock"
     dock.mkdir()
-    for n in range(24):
+    files = 40
+    for n in range(files):
         # distinct bytes per file: append a tag after the WAV's data (players ignore it)
         (dock / f"call{n:02}.wav").write_bytes(media["wav"].read_bytes() + bytes([n]) * 64)
     process = subprocess.Popen(
@@ -239,22 +240,22 @@ def test_a_killed_batch_resumes_without_duplicates(
     while time.monotonic() < deadline and process.poll() is None:
         if database.exists() and _count(database) >= 3:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     registered_before = _count(database)
-    assert registered_before < 24, "the batch finished before it could be interrupted"
+    assert registered_before < files, "the batch finished before it could be interrupted"
 
     rerun = cli("ingest", str(dock), "--json", "--no-transcribe")
     assert rerun.returncode == 0, rerun.stderr
     report = rerun.json()
-    assert len(report["ingested"]) + len(report["duplicates"]) == 24
+    assert len(report["ingested"]) + len(report["duplicates"]) == files
     items = cli("list", "--json").json()
-    assert len(items) == 24 and len({i["sha256"] for i in items}) == 24
+    assert len(items) == files and len({i["sha256"] for i in items}) == files
     verified = cli("verify", "--all", "--json").json()
     assert verified["failed"] == 0
     objects = [p for p in (evidence_home / "store" / "sha256").rglob("*") if p.is_file()]
-    assert len(objects) == 24
+    assert len(objects) == files
 
 
 def _count(database: Path) -> int:
