@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,6 +20,8 @@ from evidence.errors import ConfigurationError, NotFound, StoreError
 from evidence.hashing import copy_and_hash, require_digest
 from evidence.model import object_key
 from evidence.ports import StoredObject
+
+STALE_STAGING_SECONDS = 24 * 3600
 
 
 class LocalStore:
@@ -30,6 +33,16 @@ class LocalStore:
             self._staging.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"local store {root}: cannot be created ({exc.strerror})") from exc
+        self._sweep_staging()
+
+    def _sweep_staging(self) -> None:
+        """Remove partial copies a crash left behind. They were never committed, so they are
+        not evidence; a copy still being written is younger than the cut-off."""
+        cutoff = time.time() - STALE_STAGING_SECONDS
+        for leftover in self._staging.glob("incoming-*"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     @classmethod
     def from_url(cls, url: str) -> LocalStore:
