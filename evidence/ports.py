@@ -39,6 +39,15 @@ class ObjectStore(Protocol):
 
     def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...
 
+    def open_range(self, key: str, start: int, length: int) -> AbstractContextManager[BinaryIO]:
+        """A stream of bytes ``start`` .. ``start + length - 1`` of ``key``, and nothing else.
+
+        Only those bytes are read from the store, so a range at the end of a large object
+        costs what it returns. ``length`` is at least 1. Raises ``NotFound`` for a missing
+        key and ``InvalidInput`` for a range that does not lie wholly inside the object.
+        """
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def location(self, key: str) -> str: ...

@@ -20,6 +20,7 @@ from evidence.errors import ConfigurationError, NotFound, StoreError
 from evidence.hashing import copy_and_hash, require_digest
 from evidence.model import object_key
 from evidence.ports import StoredObject
+from storage.ranged import bounded, check_range_arguments, outside
 
 STALE_STAGING_SECONDS = 24 * 3600
 
@@ -94,6 +95,16 @@ class LocalStore:
             raise StoreError(f"stored object {key}: cannot be read ({exc.strerror})") from exc
         with stream:
             yield stream
+
+    @contextlib.contextmanager
+    def open_range(self, key: str, start: int, length: int) -> Iterator[BinaryIO]:
+        check_range_arguments(key, start, length)
+        with self.open(key) as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if start + length > size:
+                raise outside(key, start, length, size)
+            stream.seek(start)
+            yield bounded(stream, length)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
@@ -28,6 +29,7 @@ from minio.error import MinioException, S3Error
 from minio.helpers import MAX_MULTIPART_COUNT, MIN_PART_SIZE, DictType, read_part_data
 from minio.retention import Retention
 from minio.time import to_iso8601utc
+from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import HTTPError
 
 from evidence.errors import ConfigurationError, NotFound, StoreError
@@ -35,11 +37,13 @@ from evidence.hashing import Digest, Hasher, hash_stream, require_digest
 from evidence.model import iso_utc, object_key, parse_iso, utcnow
 from evidence.ports import StoredObject
 from evidence.settings import Settings
+from storage.ranged import check_range_arguments, outside
 
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = frozenset({"NoSuchKey", "NoSuchVersion"})
 _LOCK_MODE = "x-amz-object-lock-mode"
 _RETAIN_UNTIL = "x-amz-object-lock-retain-until-date"
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
 class S3Store:
@@ -130,6 +134,34 @@ class S3Store:
         subject = f"stored object {key}"
         with self._translated(subject, "be read"):
             response = self._client.get_object(self.bucket, self._name(key))
+        with self._streaming(subject, response) as stream:
+            yield stream
+
+    @contextlib.contextmanager
+    def open_range(self, key: str, start: int, length: int) -> Iterator[BinaryIO]:
+        check_range_arguments(key, start, length)
+        subject = f"stored object {key}"
+        with self._translated(subject, "be read"):
+            try:
+                response = self._client.get_object(
+                    self.bucket, self._name(key), offset=start, length=length
+                )
+            except S3Error as exc:
+                if exc.code != "InvalidRange":
+                    raise
+                raise outside(key, start, length, self._size(key)) from exc
+        with self._streaming(subject, response) as stream:
+            served = _served_range(response.headers.get("Content-Range"))
+            if served is None:
+                raise StoreError(f"{subject}: {self.url} did not answer with the range asked for")
+            first, last, size = served
+            if (first, last) != (start, start + length - 1):
+                raise outside(key, start, length, size)
+            yield stream
+
+    @contextlib.contextmanager
+    def _streaming(self, subject: str, response: BaseHTTPResponse) -> Iterator[BinaryIO]:
+        """The response body as a stream; the connection goes back to the pool however it ends."""
         try:
             yield cast(BinaryIO, response)
         except HTTPError as exc:
@@ -241,6 +273,12 @@ class S3Store:
         if self._lock_mode(key, version_id) != COMPLIANCE:
             raise StoreError(f"stored object {key}: {self.url} did not put it under retention")
 
+    def _size(self, key: str) -> int:
+        info = self._stat(key)
+        if info is None or info.size is None:
+            raise NotFound(f"stored object {key} is missing from {self.url}")
+        return info.size
+
     def _lock_mode(self, key: str, version_id: str | None) -> str | None:
         info = self._stat(key, version_id)
         if info is None:
@@ -259,6 +297,15 @@ class S3Store:
             ) from exc
         except (MinioException, HTTPError, OSError) as exc:
             raise StoreError(f"{subject}: could not {action} in {self.url} ({exc})") from exc
+
+
+def _served_range(header: str | None) -> tuple[int, int, int] | None:
+    """First byte, last byte and object size from ``Content-Range: bytes a-b/size``."""
+    match = _CONTENT_RANGE.match(header or "")
+    if match is None:
+        return None
+    first, last, size = match.groups()
+    return int(first), int(last), int(size)
 
 
 def _lock_headers(until: datetime) -> DictType:
