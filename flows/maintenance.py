@@ -1,0 +1,57 @@
+"""Scheduled work for a deployment: periodic fixity audits and catching up transcription.
+
+A court asks not only whether a file was intact when it was captured, but whether anyone
+checked since. The fixity audit re-reads every stored object, re-hashes it and verifies its
+custody chain, one task per item, recording each check in the item's custody log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from evidence.custody import Actor
+from evidence.fixity import check_item
+from flows.ingest import worker_count
+from flows.transcribe import run_transcription
+from storage.bootstrap import get_services
+from storage.transcript_service import pending_item_ids
+
+AUDITOR = "scheduled-fixity-audit"
+
+
+@task(cache_policy=NONE, retries=1, retry_delay_seconds=5, task_run_name="fixity {item_id}")
+def audit_item(item_id: str, actor: str) -> dict[str, Any]:
+    services = get_services()
+    item = services.repo.get_item(item_id)
+    problems = check_item(services.repo, services.store, item, Actor.current(actor))
+    return {"id": item.id, "sha256": item.sha256, "problems": problems}
+
+
+@flow(
+    name="fixity-audit",
+    task_runner=ThreadPoolTaskRunner(max_workers=worker_count()),  # type: ignore[arg-type]
+)
+def fixity_audit(actor: str = AUDITOR) -> dict[str, Any]:
+    """Check every item; returns the count checked and every item with problems."""
+    ids = [item.id for item in get_services().repo.iter_items()]
+    futures = [audit_item.submit(item_id, actor) for item_id in ids]
+    failed = []
+    for future in as_completed(futures):
+        result = future.result(raise_on_failure=False)
+        if not isinstance(result, dict):
+            failed.append({"id": None, "problems": [f"the check itself failed: {result}"]})
+        elif result["problems"]:
+            failed.append(result)
+    return {"checked": len(ids), "failed": sorted(failed, key=lambda r: str(r["id"]))}
+
+
+@flow(name="transcribe-pending")
+def transcribe_pending() -> list[dict[str, Any]]:
+    """Transcribe every item without a finished transcript (new, or failed before)."""
+    pending = pending_item_ids(get_services())
+    return run_transcription(pending) if pending else []
