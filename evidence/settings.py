@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     signing_key: Path | None = None
     link_window_minutes: int = Field(default=120, ge=0)
 
+    signin_max_failures: int = Field(default=5, ge=1)
+    signin_max_failures_per_address: int = Field(default=20, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1)
+    signin_lockout_seconds: int = Field(default=60, ge=1)
+    signin_max_lockout_seconds: int = Field(default=900, ge=1)
+
     @property
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()
