@@ -63,25 +63,13 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 def stream_object(store: ObjectStore, key: str, start: int, length: int) -> Iterator[bytes]:
     """``length`` bytes of ``key`` from ``start``, a chunk at a time, never the whole file.
 
-    A seekable stream (the local store) seeks; any other (S3) is read forward and the
-    skipped bytes are dropped chunk by chunk.
+    The store is asked for that range alone, so no byte before ``start`` (or after the
+    range) is read from it: a seek near the end of a large video on S3 costs what it returns.
     """
-    with store.open(key) as stream:
-        if stream.seekable():
-            stream.seek(start)
-        else:
-            to_skip = start
-            while to_skip > 0:
-                skipped = stream.read(min(CHUNK, to_skip))
-                if not skipped:
-                    return
-                to_skip -= len(skipped)
-        remaining = length
-        while remaining > 0:
-            data = stream.read(min(CHUNK, remaining))
-            if not data:
-                return
-            remaining -= len(data)
+    if length < 1:
+        return
+    with store.open_range(key, start, length) as stream:
+        while data := stream.read(CHUNK):
             yield data
 
 
