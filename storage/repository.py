@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +16,9 @@ from evidence.custody import Actor
 from evidence.errors import Conflict, InvalidInput, NotFound
 from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
+from storage.case_tables import CaseLinkRow
 from storage.tables import CustodyRow, ItemRow, RejectionRow
+from storage.web_tables import CaseShareRow, UserRow
 
 MIN_PREFIX = 6
 APPEND_ATTEMPTS = 5
@@ -120,10 +122,29 @@ class SqlRepository:
             row = session.scalars(query.order_by(ItemRow.ingested_at.desc())).first()
             return _item(row) if row else None
 
-    def list_items(self, limit: int | None = None) -> list[EvidenceItem]:
-        query = select(ItemRow).order_by(ItemRow.ingested_at.desc(), ItemRow.id).limit(limit)
+    def list_items(
+        self, limit: int | None = None, officer: str | None = None
+    ) -> list[EvidenceItem]:
+        """Newest first; only the items carrying ``officer``'s collar id when one is given."""
+        query = select(ItemRow)
+        if officer is not None:
+            query = query.where(ItemRow.officer == officer)
+        return self._newest(query, limit)
+
+    def list_shared_items(self, user_name: str, limit: int | None = None) -> list[EvidenceItem]:
+        """Newest first, the items linked to the cases shared with ``user_name`` (CPS)."""
+        shared = (
+            select(CaseLinkRow.item_id)
+            .join(CaseShareRow, CaseShareRow.case_urn == CaseLinkRow.urn)
+            .join(UserRow, UserRow.id == CaseShareRow.user_id)
+            .where(UserRow.name == user_name, CaseLinkRow.active.is_(True))
+        )
+        return self._newest(select(ItemRow).where(ItemRow.id.in_(shared)), limit)
+
+    def _newest(self, query: Select[ItemRow], limit: int | None) -> list[EvidenceItem]:
+        ordered = query.order_by(ItemRow.ingested_at.desc(), ItemRow.id).limit(limit)
         with self.sessions() as session:
-            return [_item(row) for row in session.scalars(query)]
+            return [_item(row) for row in session.scalars(ordered)]
 
     def iter_items(self) -> Iterator[EvidenceItem]:
         with self.sessions() as session:

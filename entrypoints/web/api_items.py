@@ -14,7 +14,7 @@ from entrypoints.web.context import WebContext
 from entrypoints.web.ranges import media_type, parse_range, stream_object
 from entrypoints.web.security import ApiUser, Context
 from entrypoints.web.uploads import check_sidecars, discard, receive_dock
-from evidence.access import Permission, Principal, may_view_item, require_item
+from evidence.access import Permission, Principal, Role, require_item
 from evidence.errors import InvalidInput, NotFound
 from evidence.model import KINDS, EvidenceItem
 
@@ -33,13 +33,16 @@ def visible_item(context: WebContext, principal: Principal, item_id: str) -> Evi
 
 
 def visible_items(context: WebContext, principal: Principal, limit: int) -> list[EvidenceItem]:
+    """Newest first, the items ``may_view_item`` allows, filtered in the database."""
     principal.require(Permission.LIST_ITEMS)
     repo = context.services.repo
     if principal.sees_everything:
         return repo.list_items(limit)
-    shared = context.shared_item_ids(principal)
-    items = [item for item in repo.iter_items() if may_view_item(principal, item, shared)]
-    return sorted(items, key=lambda item: item.ingested_at, reverse=True)[:limit]
+    if principal.role is Role.OFFICER and principal.officer_id is not None:
+        return repo.list_items(limit, officer=principal.officer_id)
+    if principal.role is Role.CPS:
+        return repo.list_shared_items(principal.name, limit)
+    return []
 
 
 @router.get("/items")
