@@ -163,15 +163,31 @@ class WebRepository:
         address: str,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Append an audit event to the chain; a concurrent writer makes us retry."""
+        return self.record_as(
+            principal.name, principal.role.value, action, target, address, details
+        )
+
+    def record_as(
+        self,
+        actor: str,
+        role: str,
+        action: str,
+        target: str,
+        address: str,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append an audit event to the chain; a concurrent writer makes us retry.
+
+        ``actor`` need not be signed in: a failed sign-in, or an administrator at the console.
+        """
         for attempt in range(AUDIT_ATTEMPTS):
             try:
                 with self.sessions.begin() as session:
                     last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc())).first()
                     event = next_audit_event(
                         previous=_audit(last) if last else None,
-                        actor=principal.name,
-                        role=principal.role.value,
+                        actor=actor,
+                        role=role,
                         action=action,
                         target=target,
                         address=address,

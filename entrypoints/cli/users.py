@@ -1,16 +1,20 @@
-"""``evidence user``: local accounts for the web app (add, list, disable)."""
+"""``evidence user``: local accounts for the web app (add, list, disable, unlock)."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from entrypoints.cli.output import console, print_json, table
 from evidence.access import parse_role
+from evidence.custody import Actor
 from evidence.errors import InvalidInput
+from evidence.model import iso_utc, utcnow
+from evidence.throttle import ThrottleState
 from storage.bootstrap import get_services
+from storage.sign_in_throttle import ADDRESS, USER, SignInThrottle
 from storage.web_repository import WebRepository
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
@@ -24,6 +28,11 @@ def register(app: typer.Typer) -> None:
 
 def _users() -> WebRepository:
     return WebRepository(get_services().engine)
+
+
+def _throttle() -> SignInThrottle:
+    services = get_services()
+    return SignInThrottle(services.engine, services.settings)
 
 
 def _read_password() -> str:
@@ -77,3 +86,59 @@ def disable(name: Annotated[str, typer.Argument(help="The user to disable.")]) -
     """Disable a user and revoke their tokens and sessions at once."""
     _users().disable_user(name)
     console.print(f"disabled {name}; their tokens and sessions no longer work")
+
+
+@user_app.command("unlock")
+def unlock(
+    name: Annotated[str, typer.Argument(help="The user name whose failed sign-ins to clear.")],
+    address: Annotated[
+        str | None, typer.Option(help="Also clear this client address's failed sign-ins.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Clear a sign-in lockout (and the failure count) for a user name, and optionally an address.
+
+    Recorded in the audit trail with the console user and host.
+    """
+    throttle = _throttle()
+    targets = [(USER, name)] + ([(ADDRESS, address)] if address else [])
+    cleared = [_cleared(kind, key, throttle.clear(kind, key)) for kind, key in targets]
+    actor = Actor.current()
+    for entry in cleared:
+        _users().record_as(
+            actor.name[:64], "console", "unlock-sign-in", entry["target"], actor.host[:64], entry
+        )
+    if as_json:
+        print_json(cleared)
+        return
+    for entry in cleared:
+        if entry["locked_until"]:
+            console.print(f"unlocked {entry['target']} (was locked until {entry['locked_until']})")
+        elif entry["failures"]:
+            console.print(f"cleared {entry['failures']} failed sign-ins of {entry['target']}")
+        else:
+            console.print(f"{entry['target']} had no failed sign-ins to clear")
+
+
+@user_app.command("lockouts")
+def lockouts(as_json: JsonFlag = False) -> None:
+    """User names and addresses locked out of signing in now, and until when."""
+    locked = [
+        {"target": lock.target, "until": iso_utc(lock.until), "lockout_number": lock.lockouts}
+        for lock in _throttle().locked(utcnow())
+    ]
+    if as_json:
+        print_json(locked)
+        return
+    rows = [[entry["target"], entry["until"], entry["lockout_number"]] for entry in locked]
+    console.print(table("Sign-in lockouts", ["locked", "until", "lockout number"], rows))
+
+
+def _cleared(kind: str, key: str, state: ThrottleState | None) -> dict[str, Any]:
+    held = state or ThrottleState()
+    until = held.locked_until if held.is_locked(utcnow()) else None
+    return {
+        "target": f"{kind}:{key}",
+        "failures": held.failures,
+        "locked_until": iso_utc(until) if until else None,
+    }

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from entrypoints.web.security import ApiUser, Context
+from entrypoints.web.sign_in import LOCKED_MESSAGE, SignInLocked, sign_in_with_password
 from evidence.access import Permission, Role
 from evidence.audit import verify_audit
 
@@ -32,15 +33,39 @@ class NewUser(BaseModel):
     officer_id: str | None = Field(default=None, max_length=64)
 
 
-@router.post("/token", response_model=TokenResponse)
+TOKEN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong user name or password, or the account is disabled."},
+    429: {
+        "description": f"Sign-in locked out: {LOCKED_MESSAGE}.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the lockout ends.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+}
+
+
+@router.post("/token", response_model=TokenResponse, responses=TOKEN_REFUSALS)
 def issue_token(
     context: Context,
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenResponse:
-    """OAuth2 password flow: a bearer token for ``username`` (valid for 8 hours)."""
-    principal = context.users.authenticate(username, password)
+    """OAuth2 password flow: a bearer token for ``username`` (valid for 8 hours).
+
+    Repeated failures lock the user name (and the address) out for a while: 429.
+    """
+    try:
+        principal = sign_in_with_password(context, request, username, password, "token")
+    except SignInLocked as locked:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=LOCKED_MESSAGE,
+            headers={"Retry-After": str(locked.retry_after)},
+        ) from locked
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

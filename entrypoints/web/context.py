@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from evidence.access import Principal, Role
 from evidence.audit import AuditEvent
 from storage.bootstrap import Services
 from storage.case_service import item_ids_for_case
+from storage.sign_in_throttle import SignInThrottle
 from storage.web_repository import WebRepository
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -24,6 +26,11 @@ class WebContext:
     services: Services
     users: WebRepository
     templates: Jinja2Templates
+
+    @cached_property
+    def throttle(self) -> SignInThrottle:
+        """Failed sign-in counts and lockouts, on the app's database and settings."""
+        return SignInThrottle(self.services.engine, self.services.settings)
 
     def audit(
         self,

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from entrypoints.web.api_items import visible_item, visible_items
 from entrypoints.web.api_search import search_for
 from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
+from entrypoints.web.sign_in import SignInLocked, sign_in_with_password
 from evidence.access import Permission, Principal, Role
 from evidence.errors import NotFound
 from evidence.search import SearchFilters
@@ -65,7 +66,10 @@ def sign_in(
 ) -> Response:
     if not same_origin(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign-in from another site is refused")
-    principal = context.users.authenticate(username, password)
+    try:
+        principal = sign_in_with_password(context, request, username, password, "page")
+    except SignInLocked as locked:
+        return locked_out_page(request, context, username, next, locked.retry_after)
     if principal is None:
         values = {
             "next": safe_next(next),
@@ -84,6 +88,21 @@ def sign_in(
         secure=request.url.scheme == "https",
         max_age=8 * 3600,
     )
+    return response
+
+
+def locked_out_page(
+    request: Request, context: Context, username: str, next: str, retry_after: int
+) -> Response:
+    minutes = max(1, -(-retry_after // 60))
+    error = (
+        "Too many failed sign-ins for this user name or from this address. "
+        f"Try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+        "or ask an administrator to unlock the account."
+    )
+    values = {"next": safe_next(next), "error": error, "name": username}
+    response = render(request, context, "signin.html", None, values, status_code=429)
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

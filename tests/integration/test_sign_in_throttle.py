@@ -1,0 +1,195 @@
+"""Throttling of failed sign-ins through the API, the sign-in page and ``evidence user unlock``.
+
+Each test runs on SQLite and PostgreSQL, with a one-second lockout so expiry can be seen.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from entrypoints.cli.main import app as cli_app
+from entrypoints.web.app import create_app
+from entrypoints.web.sign_in import LOCKED_MESSAGE
+from evidence.access import Role
+from evidence.audit import AuditEvent, verify_audit
+from storage.bootstrap import get_services, reset_services
+from storage.web_repository import WebRepository
+
+PASSWORD = "correct horse battery staple"
+WRONG = "Tr0ub4dor&3 guess"
+MAX_FAILURES = 5
+ADDRESS_MAX_FAILURES = 8
+
+
+@dataclass
+class ThrottledApp:
+    app: FastAPI
+    users: WebRepository
+
+    def client(self, address: str) -> TestClient:
+        return TestClient(self.app, client=(address, 50000))
+
+    def events(self, action: str) -> list[AuditEvent]:
+        return [event for event in self.users.audit() if event.action == action]
+
+
+@pytest.fixture
+def throttled(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ThrottledApp]:
+    monkeypatch.setenv("EVIDENCE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("EVIDENCE_DATABASE_URL", database_url)
+    monkeypatch.delenv("EVIDENCE_STORE_URL", raising=False)
+    monkeypatch.setenv("EVIDENCE_SIGNIN_MAX_FAILURES", str(MAX_FAILURES))
+    monkeypatch.setenv("EVIDENCE_SIGNIN_MAX_FAILURES_PER_ADDRESS", str(ADDRESS_MAX_FAILURES))
+    monkeypatch.setenv("EVIDENCE_SIGNIN_LOCKOUT_SECONDS", "1")
+    monkeypatch.setenv("EVIDENCE_SIGNIN_MAX_LOCKOUT_SECONDS", "4")
+    reset_services()
+    services = get_services()
+    users = WebRepository(services.engine)
+    for name, role in (("ivy", Role.INVESTIGATOR), ("root", Role.ADMIN), ("gone", Role.CPS)):
+        users.add_user(name, role, PASSWORD, None)
+    users.disable_user("gone")
+    yield ThrottledApp(create_app(services), users)
+    reset_services()
+
+
+def token(client: TestClient, name: str, password: str) -> httpx.Response:
+    return client.post("/api/token", data={"username": name, "password": password})
+
+
+def fail(client: TestClient, name: str, times: int) -> list[httpx.Response]:
+    return [token(client, name, WRONG) for _ in range(times)]
+
+
+def answer(response: httpx.Response) -> tuple[int, str, str | None]:
+    return response.status_code, response.text, response.headers.get("retry-after")
+
+
+def test_five_wrong_passwords_lock_the_name_even_for_the_right_one(
+    throttled: ThrottledApp,
+) -> None:
+    attacker = throttled.client("203.0.113.7")
+    failures = fail(attacker, "ivy", MAX_FAILURES)
+    assert [r.status_code for r in failures] == [401, 401, 401, 401, 429]
+    right = token(attacker, "ivy", PASSWORD)
+    assert right.status_code == 429
+    assert right.headers["retry-after"] == "1"
+    assert right.json() == {"detail": LOCKED_MESSAGE}
+    assert "access_token" not in right.text
+    # The name is locked whatever the address; another user at another address is not.
+    assert token(throttled.client("198.51.100.2"), "ivy", PASSWORD).status_code == 429
+    assert token(throttled.client("198.51.100.3"), "root", PASSWORD).status_code == 200
+
+
+def test_unknown_and_known_names_get_the_identical_answers(throttled: ThrottledApp) -> None:
+    known = [answer(r) for r in fail(throttled.client("203.0.113.10"), "ivy", MAX_FAILURES + 1)]
+    unknown = [
+        answer(r) for r in fail(throttled.client("203.0.113.11"), "nobody", MAX_FAILURES + 1)
+    ]
+    assert known == unknown
+    assert known[-1][0] == 429
+
+
+def test_the_lock_lifts_after_its_time_and_success_resets_the_count(
+    throttled: ThrottledApp,
+) -> None:
+    client = throttled.client("203.0.113.20")
+    fail(client, "ivy", MAX_FAILURES)
+    assert token(client, "ivy", PASSWORD).status_code == 429
+    time.sleep(1.1)
+    assert token(client, "ivy", PASSWORD).status_code == 200
+    # The success cleared the name's count (the address keeps its own, so change address):
+    # four more failures do not lock the name again.
+    elsewhere = throttled.client("203.0.113.21")
+    assert [r.status_code for r in fail(elsewhere, "ivy", MAX_FAILURES - 1)] == [401] * 4
+    assert token(elsewhere, "ivy", PASSWORD).status_code == 200
+
+
+def test_a_second_lockout_lasts_twice_as_long(throttled: ThrottledApp) -> None:
+    fail(throttled.client("203.0.113.25"), "nobody", MAX_FAILURES)
+    time.sleep(1.1)
+    second = fail(throttled.client("203.0.113.26"), "nobody", MAX_FAILURES)[-1]
+    assert answer(second)[0::2] == (429, "2")
+
+
+def test_many_names_from_one_address_lock_the_address(throttled: ThrottledApp) -> None:
+    sprayer = throttled.client("203.0.113.30")
+    names = [f"guess{n}" for n in range(ADDRESS_MAX_FAILURES)]
+    statuses = [token(sprayer, name, WRONG).status_code for name in names]
+    assert statuses == [401] * (ADDRESS_MAX_FAILURES - 1) + [429]
+    assert token(sprayer, "root", PASSWORD).status_code == 429
+    assert token(throttled.client("203.0.113.31"), "root", PASSWORD).status_code == 200
+    [lockout] = throttled.events("sign-in-lockout")
+    assert lockout.target == "address:203.0.113.30"
+
+
+def test_disabled_users_stay_refused_and_their_attempts_count(throttled: ThrottledApp) -> None:
+    client = throttled.client("203.0.113.40")
+    refused = [token(client, "gone", PASSWORD) for _ in range(MAX_FAILURES)]
+    assert [r.status_code for r in refused] == [401] * 4 + [429]
+
+
+def test_failures_and_lockouts_are_audited_without_the_password(throttled: ThrottledApp) -> None:
+    client = throttled.client("203.0.113.50")
+    fail(client, "ivy", MAX_FAILURES)
+    token(client, "ivy", PASSWORD)
+    failed = throttled.events("sign-in-failed")
+    assert len(failed) == MAX_FAILURES + 1
+    assert {event.address for event in failed} == {"203.0.113.50"}
+    assert {event.target for event in failed} == {"user:ivy"}
+    assert [event.details["user_failures"] for event in failed[:4]] == [1, 2, 3, 4]
+    assert failed[-1].details["reason"] == "locked out"
+    [lockout] = throttled.events("sign-in-lockout")
+    assert lockout.target == "user:ivy"
+    assert lockout.details["lockout_number"] == 1
+    trail = json.dumps([event.as_dict() for event in throttled.users.audit()])
+    assert WRONG not in trail
+    assert PASSWORD not in trail
+    assert verify_audit(throttled.users.audit()) == []
+
+
+def test_the_sign_in_page_says_the_account_is_locked(throttled: ThrottledApp) -> None:
+    browser = throttled.client("203.0.113.60")
+    for _ in range(MAX_FAILURES):
+        page = browser.post("/signin", data={"username": "ivy", "password": WRONG})
+    assert page.status_code == 429
+    locked = browser.post("/signin", data={"username": "ivy", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert locked.headers["retry-after"] == "1"
+    assert "Too many failed sign-ins" in locked.text
+    assert "ask an administrator to unlock" in locked.text
+    assert "evidence_session" not in locked.headers.get("set-cookie", "")
+    pages = [e for e in throttled.events("sign-in-failed") if e.details["via"] == "page"]
+    assert len(pages) == MAX_FAILURES + 1
+
+
+def test_user_unlock_clears_the_lockout_and_is_audited(throttled: ThrottledApp) -> None:
+    client = throttled.client("203.0.113.70")
+    fail(client, "ivy", MAX_FAILURES)
+    runner = CliRunner()
+    listed = runner.invoke(cli_app, ["user", "lockouts", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [entry["target"] for entry in json.loads(listed.stdout)] == ["user:ivy"]
+    unlocked = runner.invoke(cli_app, ["user", "unlock", "ivy", "--json"])
+    assert unlocked.exit_code == 0, unlocked.output
+    [cleared] = json.loads(unlocked.stdout)
+    assert cleared["target"] == "user:ivy"
+    assert cleared["locked_until"] is not None
+    assert token(client, "ivy", PASSWORD).status_code == 200
+    [event] = throttled.events("unlock-sign-in")
+    assert event.target == "user:ivy"
+    assert event.role == "console"
+    again = runner.invoke(cli_app, ["user", "unlock", "ivy"])
+    assert again.exit_code == 0
+    assert "had no failed sign-ins to clear" in again.stdout
