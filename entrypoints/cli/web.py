@@ -16,6 +16,13 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    trusted_proxy: Annotated[
+        str | None,
+        typer.Option(
+            help="Reverse proxy address(es), comma-separated, whose X-Forwarded-For is "
+            "believed: the audit trail and sign-in throttling then see the real client."
+        ),
+    ] = None,
 ) -> None:
     """Start the web app and its JSON API (OpenAPI spec at /openapi.json)."""
     import uvicorn
@@ -26,4 +33,11 @@ def serve(
     prepare()
     app = create_app()
     err_console.print(f"Evidence web app on http://{host}:{port}/ (API spec: /openapi.json)")
-    uvicorn.run(app, host=host, port=port, proxy_headers=False, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=trusted_proxy is not None,
+        forwarded_allow_ips=trusted_proxy,
+        log_level="info",
+    )
