@@ -6,11 +6,14 @@ the user exists, so a lockout answers the same for every name and reveals nothin
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from fastapi import Request
 
 from entrypoints.web.context import WebContext, client_address
 from evidence.access import Principal
 from evidence.model import iso_utc, utcnow
+from evidence.throttle import Decision
 
 ANONYMOUS = "anonymous"
 NO_ROLE = "none"
@@ -37,11 +40,14 @@ def sign_in_with_password(
     now = utcnow()
     decision = throttle.check(username, address, now)
     if not decision.allowed:
-        details = {"via": via, "reason": "locked out", "retry_after": decision.retry_after}
-        _audit(context, "sign-in-failed", f"user:{username}", address, details)
-        raise SignInLocked(decision.retry_after)
+        _refuse(context, username, address, via, decision)
     principal = context.users.authenticate(username, password)
     if principal is not None:
+        # Concurrent guesses may have locked the name while this password was checked: a
+        # correct guess after the lock must look exactly like a wrong one.
+        settled = throttle.check(username, address, utcnow())
+        if not settled.allowed:
+            _refuse(context, username, address, via, settled)
         throttle.record_success(principal.name)
         return principal
     counted = throttle.record_failure(username, address, now)
@@ -63,6 +69,14 @@ def sign_in_with_password(
     if not counted.decision.allowed:
         raise SignInLocked(counted.decision.retry_after)
     return None
+
+
+def _refuse(
+    context: WebContext, username: str, address: str, via: str, decision: Decision
+) -> NoReturn:
+    details = {"via": via, "reason": "locked out", "retry_after": decision.retry_after}
+    _audit(context, "sign-in-failed", f"user:{username}", address, details)
+    raise SignInLocked(decision.retry_after)
 
 
 def _audit(
