@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,9 @@ from storage.web_tables import AuditRow, CaseShareRow, TokenRow, UserRow
 
 TOKEN_LIFETIME = timedelta(hours=8)
 AUDIT_ATTEMPTS = 10
+# Any fixed number: the key of the transaction-scoped PostgreSQL lock that serialises writers
+# of the audit chain (SQLite serialises them already: its transactions begin IMMEDIATE).
+AUDIT_LOCK_KEY = 0x6175646974
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ class WebRepository:
         for attempt in range(AUDIT_ATTEMPTS):
             try:
                 with self.sessions.begin() as session:
+                    _serialise_audit_writers(session)
                     last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc())).first()
                     event = next_audit_event(
                         previous=_audit(last) if last else None,
@@ -263,3 +267,10 @@ def _audit(row: AuditRow) -> AuditEvent:
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+def _serialise_audit_writers(session: Session) -> None:
+    """One chain means one writer at a time: without this, concurrent writers on PostgreSQL
+    read the same head, and all but one fail on the sequence number."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
