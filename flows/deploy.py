@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from prefect import Flow, flow, get_client
 from prefect.client.schemas.actions import WorkPoolCreate
@@ -40,11 +41,13 @@ def deploy(source: Path, work_pool: str = WORK_POOL) -> list[str]:
     ensure_work_pool(work_pool)
     ids = []
     for entrypoint, (name, cron) in SCHEDULES.items():
-        loaded = flow.from_source(source=str(source), entrypoint=entrypoint)
-        # from_source is sync when called outside an event loop, as here
-        assert isinstance(loaded, Flow)
-        deployment_id = loaded.deploy(
-            name=name, work_pool_name=work_pool, cron=cron, print_next_steps=False
+        # Prefect picks sync or async by whether it thinks it is inside an event loop;
+        # this function is synchronous whoever calls it, so say so (_sync).
+        loaded: Flow[..., Any] = flow.from_source(  # type: ignore[call-arg,assignment]
+            source=str(source), entrypoint=entrypoint, _sync=True
+        )
+        deployment_id = loaded.deploy(  # type: ignore[call-arg]
+            name=name, work_pool_name=work_pool, cron=cron, print_next_steps=False, _sync=True
         )
         ids.append(str(deployment_id))
     return ids

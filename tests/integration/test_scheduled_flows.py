@@ -80,7 +80,9 @@ def test_deployed_audit_runs_on_a_worker(
     )
     try:
         name = SCHEDULES["flows/maintenance.py:fixity_audit"][0]
-        run = run_deployment(f"fixity-audit/{name}", timeout=120)
+        # _sync: an earlier test's sync Playwright can leave this thread looking async to
+        # Prefect, which would then hand back a coroutine instead of running the deployment.
+        run = run_deployment(f"fixity-audit/{name}", timeout=120, _sync=True)  # type: ignore[call-arg]
         assert run.state is not None and run.state.is_completed(), (
             run.state,
             (tmp_path / "worker.log").read_text()[-3000:],
