@@ -61,6 +61,7 @@ def add(
     _users().add_user(name, parsed, password, officer_id)
     principal = _users().principal(name)
     result = {"name": name, "role": parsed.value, "officer_id": principal.officer_id}
+    _console_audit("add-user", f"user:{name}", result)
     if as_json:
         print_json(result)
     else:
@@ -85,6 +86,7 @@ def list_users(as_json: JsonFlag = False) -> None:
 def disable(name: Annotated[str, typer.Argument(help="The user to disable.")]) -> None:
     """Disable a user and revoke their tokens and sessions at once."""
     _users().disable_user(name)
+    _console_audit("disable-user", f"user:{name}", {"name": name})
     console.print(f"disabled {name}; their tokens and sessions no longer work")
 
 
@@ -103,11 +105,8 @@ def unlock(
     throttle = _throttle()
     targets = [(USER, name)] + ([(ADDRESS, address)] if address else [])
     cleared = [_cleared(kind, key, throttle.clear(kind, key)) for kind, key in targets]
-    actor = Actor.current()
     for entry in cleared:
-        _users().record_as(
-            actor.name[:64], "console", "unlock-sign-in", entry["target"], actor.host[:64], entry
-        )
+        _console_audit("unlock-sign-in", entry["target"], entry)
     if as_json:
         print_json(cleared)
         return
@@ -142,3 +141,9 @@ def _cleared(kind: str, key: str, state: ThrottleState | None) -> dict[str, Any]
         "failures": held.failures,
         "locked_until": iso_utc(until) if until else None,
     }
+
+
+def _console_audit(action: str, target: str, details: dict[str, Any]) -> None:
+    """Account changes made at the console go into the same audit trail as the web app's."""
+    actor = Actor.current()
+    _users().record_as(actor.name[:64], "console", action, target, actor.host[:64], details)

@@ -8,6 +8,9 @@ import socket
 import subprocess
 import time
 
+from evidence.audit import verify_audit
+from storage.bootstrap import get_services
+from storage.web_repository import WebRepository
 from tests.fixtures.cli import Cli
 
 PASSWORD = "a long enough password"
@@ -45,6 +48,14 @@ def test_user_commands(cli: Cli) -> None:
     [listed] = cli("user", "list", "--json").json()
     assert listed["disabled"] is True
     assert "password" not in json.dumps(listed)
+
+    trail = WebRepository(get_services().engine).audit()
+    assert [(e.action, e.target, e.role) for e in trail] == [
+        ("add-user", "user:pc4521", "console"),
+        ("disable-user", "user:pc4521", "console"),
+    ]
+    assert verify_audit(trail) == []
+    assert PASSWORD not in json.dumps([e.details for e in trail])
 
 
 def test_serve_answers_with_the_openapi_spec_and_tokens(cli: Cli) -> None:
