@@ -14,6 +14,7 @@ from entrypoints.cli.prefect_env import prepare, run_flow
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
 from evidence.fixity import check_item, copy_out
+from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
 from storage.bootstrap import get_services
 
@@ -86,27 +87,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-def ingest_report(outcomes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    def pick(outcome: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-        return {key: outcome.get(key) for key in keys}
-
-    return {
-        "ingested": [
-            pick(o, ("id", "sha256", "path", "size", "kind", "duration"))
-            for o in outcomes
-            if o["status"] == "ingested"
-        ],
-        "duplicates": [
-            pick(o, ("id", "sha256", "path")) for o in outcomes if o["status"] == "duplicate"
-        ],
-        "rejected": [
-            pick(o, ("path", "reason")) for o in outcomes if o["status"] in ("rejected", "failed")
-        ],
-        "transcribed": [o["transcription"] for o in outcomes if "transcription" in o],
-    }
-
-
-def render_ingest(report: dict[str, list[dict[str, Any]]]) -> None:
+def render_ingest(report: IngestReport) -> None:
     rows = [
         ["ingested", o["path"], short(o["id"]), short(o["sha256"]), ""] for o in report["ingested"]
     ]

@@ -1,0 +1,29 @@
+"""The ingest report: what `evidence ingest --json` prints and an upload job records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+IngestReport = dict[str, list[dict[str, Any]]]
+
+
+def ingest_report(outcomes: list[dict[str, Any]]) -> IngestReport:
+    """Ingested, already held (duplicates), rejected with reasons, transcription results."""
+
+    def pick(outcome: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        return {key: outcome.get(key) for key in keys}
+
+    return {
+        "ingested": [
+            pick(o, ("id", "sha256", "path", "size", "kind", "duration"))
+            for o in outcomes
+            if o["status"] == "ingested"
+        ],
+        "duplicates": [
+            pick(o, ("id", "sha256", "path")) for o in outcomes if o["status"] == "duplicate"
+        ],
+        "rejected": [
+            pick(o, ("path", "reason")) for o in outcomes if o["status"] in ("rejected", "failed")
+        ],
+        "transcribed": [o["transcription"] for o in outcomes if "transcription" in o],
+    }
