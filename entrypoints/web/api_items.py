@@ -1,22 +1,18 @@
-"""JSON API for evidence items: list, show, custody, media (with Range) and uploads."""
+"""JSON API for evidence items: list, show, custody and media (with Range)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from entrypoints.cli.prefect_env import prepare, run_flow
 from entrypoints.web.context import WebContext
 from entrypoints.web.ranges import media_type, parse_range, stream_object
 from entrypoints.web.security import ApiUser, Context
-from entrypoints.web.uploads import check_sidecars, discard, receive_dock
 from evidence.access import Permission, Principal, Role, require_item
-from evidence.errors import InvalidInput, NotFound
-from evidence.model import KINDS, EvidenceItem
+from evidence.errors import NotFound
+from evidence.model import EvidenceItem
 
 router = APIRouter(prefix="/api", tags=["items"])
 
@@ -107,63 +103,3 @@ def item_media(
 def _suffix(item: EvidenceItem) -> str:
     name = item.original_name
     return name[name.rfind(".") :] if "." in name else ""
-
-
-@router.post(
-    "/uploads",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "files": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                            },
-                            "incident": {"type": "string"},
-                            "kind": {"type": "string", "enum": ["bwv", "call"]},
-                        },
-                        "required": ["files"],
-                    }
-                }
-            },
-        }
-    },
-)
-async def upload(principal: ApiUser, context: Context, request: Request) -> dict[str, Any]:
-    """An officer's dock files: streamed to disk, then through the ingest flow."""
-    principal.require(Permission.UPLOAD)
-    uploads_root = context.services.settings.resolved_home / "uploads"
-    dock = await receive_dock(request, uploads_root)
-    try:
-        check_sidecars(dock, principal)
-        if dock.fields.get("kind") and dock.fields["kind"] not in KINDS:
-            raise InvalidInput(f"kind {dock.fields['kind']!r}: use one of {', '.join(KINDS)}")
-        outcomes = await run_in_threadpool(_ingest, dock.root, principal, dock.fields)
-    finally:
-        discard(dock.root)
-    summary = {
-        "files": dock.files,
-        "ingested": [o["id"] for o in outcomes if o["status"] == "ingested"],
-        "outcomes": outcomes,
-    }
-    context.audit(request, principal, "upload", f"officer:{principal.officer_id}", summary)
-    return summary
-
-
-def _ingest(root: Path, principal: Principal, fields: dict[str, str]) -> list[dict[str, Any]]:
-    prepare()
-    from flows.ingest import ingest_dock
-
-    outcomes: list[dict[str, Any]] = run_flow(
-        ingest_dock,
-        root=str(root),
-        kind=fields.get("kind") or None,
-        officer=principal.officer_id,
-        incident=fields.get("incident") or None,
-        batch=root.name[:12],
-    )
-    return outcomes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
@@ -11,10 +13,19 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from entrypoints.errors import http_status
-from entrypoints.web import api_auth, api_cases, api_items, api_search, pages, pages_cases
+from entrypoints.web import (
+    api_auth,
+    api_cases,
+    api_items,
+    api_search,
+    api_uploads,
+    pages,
+    pages_cases,
+)
 from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from entrypoints.web.ranges import RangeNotSatisfiable
 from entrypoints.web.security import SignInRequired
+from entrypoints.web.upload_worker import UploadWorker
 from evidence.errors import EvidenceError
 from evidence.search import MARK_END, MARK_START
 from storage.bootstrap import Services, get_services
@@ -24,18 +35,28 @@ from storage.web_repository import WebRepository
 def create_app(services: Services | None = None) -> FastAPI:
     """The web app on the same settings, database and store as the CLI."""
     services = services or get_services()
+    worker = UploadWorker(services)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker.resume()
+        yield
+        worker.stop()
+
     app = FastAPI(
         title="Evidence pipeline",
         summary="Body-worn video and 999 call evidence: search, items, cases and bundles.",
         version="0.1.0",
+        lifespan=lifespan,
     )
+    app.state.upload_worker = worker
     app.state.context = WebContext(
         services=services,
         users=WebRepository(services.engine),
         templates=templates(),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (api_auth, api_items, api_search, api_cases, pages, pages_cases):
+    for module in (api_auth, api_items, api_uploads, api_search, api_cases, pages, pages_cases):
         app.include_router(module.router)
     app.add_exception_handler(EvidenceError, _evidence_error)
     app.add_exception_handler(RangeNotSatisfiable, _range_error)

@@ -1,4 +1,7 @@
-"""Pages with a session cookie and CSRF, and officer uploads through the real ingest flow."""
+"""Pages with a session cookie and CSRF, and officer uploads through the real ingest flow.
+
+Uploads are answered 202 and ingested in the background; these follow the job to its end.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from entrypoints.sample_dock import silent_video
+from tests.fixtures.upload_jobs import wait_for_job, wait_until_gone
 from tests.fixtures.web import PASSWORD, WebWorld
 
 
@@ -110,8 +114,13 @@ def test_officer_upload_is_ingested_as_their_own(
             data={"incident": "CAD-20261126-0001"},
             headers=auth("pc4521"),
         )
-    assert answer.status_code == 200, answer.text
-    [item_id] = answer.json()["ingested"]
+    assert answer.status_code == 202, answer.text
+    job = answer.json()
+    assert answer.headers["location"] == f"/api/uploads/{job['id']}"
+    done = wait_for_job(client, job["id"], auth("pc4521"))
+    assert done["status"] == "done", done
+    [ingested] = done["report"]["ingested"]
+    item_id = ingested["id"]
     item = client.get(f"/api/items/{item_id}", headers=auth("pc4521")).json()
     assert item["officer"] == "PC4521"
     assert item["incident"] == "CAD-20261126-0001"
@@ -119,7 +128,7 @@ def test_officer_upload_is_ingested_as_their_own(
     assert client.get(f"/api/items/{item_id}", headers=auth("pc3310")).status_code == 403
     trail = client.get("/api/audit", params={"target": "officer:PC4521"}, headers=auth("ivy"))
     assert [event["action"] for event in trail.json()["events"]] == ["upload"]
-    assert not any((sqlite_world.home / "uploads").iterdir())
+    wait_until_gone(sqlite_world.home / "uploads" / job["id"])
 
 
 @pytest.mark.parametrize(

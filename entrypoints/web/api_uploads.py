@@ -1,0 +1,114 @@
+"""Officer uploads: received and answered 202, ingested in the background, followed by id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from entrypoints.web.security import ApiUser, Context
+from entrypoints.web.upload_worker import UploadWorker
+from entrypoints.web.uploads import UploadedDock, check_sidecars, discard, receive_dock
+from evidence.access import Permission, Principal
+from evidence.errors import InvalidInput
+from evidence.model import KINDS
+from evidence.upload_job import UploadJob, require_upload_job, sees_every_upload
+
+router = APIRouter(prefix="/api", tags=["uploads"])
+
+MAX_LIST = 500
+INCIDENT_LIMIT = 64
+MULTIPART_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "incident": {"type": "string", "maxLength": INCIDENT_LIMIT},
+                    "kind": {"type": "string", "enum": ["bwv", "call"]},
+                },
+                "required": ["files"],
+            }
+        }
+    },
+}
+
+
+def get_worker(request: Request) -> UploadWorker:
+    worker: UploadWorker = request.app.state.upload_worker
+    return worker
+
+
+Worker = Annotated[UploadWorker, Depends(get_worker)]
+
+
+@router.post(
+    "/uploads",
+    status_code=202,
+    responses={202: {"description": "Received; ingest runs in the background (see Location)"}},
+    openapi_extra={"requestBody": MULTIPART_BODY},
+)
+async def upload(
+    principal: ApiUser, context: Context, worker: Worker, request: Request
+) -> JSONResponse:
+    """An officer's dock files, streamed to disk; answered once received, ingested after."""
+    principal.require(Permission.UPLOAD)
+    uploads_root = context.services.settings.resolved_home / "uploads"
+    dock = await receive_dock(request, uploads_root)
+    try:
+        job = await run_in_threadpool(_record, worker, dock, principal)
+    except Exception:
+        discard(dock.root)
+        raise
+    worker.submit(job.id)
+    details = {"job": job.id, "files": dock.files}
+    context.audit(request, principal, "upload", f"officer:{principal.officer_id}", details)
+    return JSONResponse(job.as_dict(), status_code=202, headers={"Location": job.status_url})
+
+
+def _record(worker: UploadWorker, dock: UploadedDock, principal: Principal) -> UploadJob:
+    check_sidecars(dock, principal)
+    kind = dock.fields.get("kind") or None
+    incident = dock.fields.get("incident") or None
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"kind {kind!r}: use one of {', '.join(KINDS)}")
+    if incident is not None and len(incident) > INCIDENT_LIMIT:
+        raise InvalidInput(f"incident {incident[:20]!r}…: at most {INCIDENT_LIMIT} characters")
+    return worker.jobs.record(
+        dock.root.name,
+        principal.name,
+        principal.officer_id,
+        dock.root,
+        dock.files,
+        kind,
+        incident,
+    )
+
+
+@router.get("/uploads")
+def list_uploads(
+    principal: ApiUser,
+    context: Context,
+    worker: Worker,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
+) -> list[dict[str, Any]]:
+    """The caller's upload jobs (every one for investigators and admins), newest first."""
+    user = None if sees_every_upload(principal) else principal.name
+    jobs = worker.jobs.newest(user, limit)
+    context.audit(request, principal, "list-uploads", "uploads", {"count": len(jobs)})
+    return [job.as_dict() for job in jobs]
+
+
+@router.get("/uploads/{job_id}")
+def upload_status(
+    job_id: str, principal: ApiUser, context: Context, worker: Worker, request: Request
+) -> dict[str, Any]:
+    """The job's status and, once done, its ingest report (as ``evidence ingest --json``)."""
+    job = require_upload_job(principal, worker.jobs.get(job_id), job_id)
+    context.audit(request, principal, "view-upload", f"upload:{job.id}")
+    return job.as_dict()
