@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from entrypoints.sample_dock import INCIDENT
+from entrypoints.sample_dock import INCIDENT, silent_video
 from tests.fixtures.web import PASSWORD, WebWorld
 
 pytestmark = pytest.mark.browser
@@ -107,7 +107,12 @@ def test_search_click_hit_seek_then_export_the_case(
     assert any(name.endswith("bagit.txt") for name in names)
 
 
-def test_officer_upload_page_and_keyboard_focus(page: Page, live_server: str) -> None:
+def test_officer_upload_follows_the_job_to_its_report(
+    page: Page, live_server: str, prefect_api: str, tmp_path: Path
+) -> None:
+    clip = silent_video(tmp_path / "shift-clip.mp4", seconds=1.0)
+    notes = tmp_path / "notes.mp4"
+    notes.write_bytes(b"not a recording")
     sign_in(page, live_server, "pc4521")
     page.goto(f"{live_server}/upload")
     expect(page.get_by_label("Recordings and their sidecar files")).to_be_visible()
@@ -117,5 +122,19 @@ def test_officer_upload_page_and_keyboard_focus(page: Page, live_server: str) ->
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
     shoot(page, "upload")
+
+    page.get_by_label("Recordings and their sidecar files").set_input_files([clip, notes])
+    page.get_by_label("Incident number (if no sidecar gives one)").fill("CAD-20261126-0009")
+    page.get_by_label("Kind (if no sidecar gives one)").select_option("bwv")
+    page.get_by_role("button", name="Upload").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Done: 1 preserved, 0 already held, 1 rejected.", timeout=60000)
+    report = page.get_by_role("region", name="Ingest report")
+    expect(report).to_be_focused()
+    expect(report.get_by_role("link", name="shift-clip.mp4")).to_be_visible()
+    expect(report).to_contain_text("notes.mp4: ")
+    shoot(page, "upload-report")
+    report.get_by_role("link", name="shift-clip.mp4").click()
+    expect(page.locator("#player")).to_be_visible()
     page.goto(f"{live_server}/items")
     shoot(page, "items")
