@@ -55,10 +55,10 @@ def forget_migrations() -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migrations (once per process and database).
+    """Bring the schema to the newest migration (once per process and database).
 
-    Features add their tables as migrations branching from the first one, so ``heads``
-    (every branch) is the target.
+    The target is ``heads``, which is the single head today (0007 joined the feature
+    branches) and stays correct while a new feature branch is open.
     """
     key = engine.url.render_as_string(hide_password=False)
     with _LOCK:
