@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from evidence.custody import GENESIS, canonical_json, event_hash
+from evidence.custody import GENESIS, canonical_json, event_hash, link_problems
 from evidence.model import iso_utc, utcnow
 
 
@@ -61,16 +61,8 @@ def next_audit_event(
 
 def verify_audit(events: Sequence[AuditEvent]) -> list[str]:
     """Every break in the chain, in order; an empty list means the trail is intact."""
-    problems: list[str] = []
-    previous_hash = GENESIS
-    for position, event in enumerate(events, start=1):
-        fields = event.as_dict()
-        label = f"audit event {event.seq} ({event.action} by {event.actor})"
-        if event.seq != position:
-            problems.append(f"{label}: sequence number where {position} belongs")
-        if event.prev_hash != previous_hash:
-            problems.append(f"{label}: does not follow the event before it")
-        if event_hash(fields) != event.hash:
-            problems.append(f"{label}: its content was changed after it was recorded")
-        previous_hash = event.hash
+    problems, _ = link_problems(
+        [event.as_dict() for event in events],
+        lambda f, _position: f"audit event {f['seq']} ({f['action']} by {f['actor']})",
+    )
     return problems

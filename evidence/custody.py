@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,24 +95,36 @@ def chain(
     return events
 
 
+def link_problems(
+    records: Sequence[dict[str, Any]], label: Callable[[dict[str, Any], int], str]
+) -> tuple[list[str], str]:
+    """The breaks in a hash chain of event records, and the hash it ends at.
+
+    Shared by the custody log and the audit trail: each record carries ``seq``,
+    ``prev_hash`` and ``hash``, and its hash covers every other field.
+    """
+    problems: list[str] = []
+    previous_hash = GENESIS
+    for position, fields in enumerate(records, start=1):
+        name = label(fields, position)
+        if fields.get("seq") != position:
+            problems.append(f"{name}: sequence number {fields.get('seq')} where {position} belongs")
+        if fields.get("prev_hash") != previous_hash:
+            problems.append(f"{name}: does not follow the event before it (previous hash differs)")
+        if event_hash(fields) != fields.get("hash"):
+            problems.append(f"{name}: its content was changed after it was recorded")
+        previous_hash = str(fields.get("hash"))
+    return problems, previous_hash
+
+
 def verify_chain(
     events: Sequence[CustodyEvent | dict[str, Any]], expected_head: str | None = None
 ) -> list[str]:
     """Every problem in the chain, in order; an empty list means the chain is intact."""
-    problems: list[str] = []
-    previous_hash = GENESIS
-    for position, raw in enumerate(events, start=1):
-        fields = raw.as_dict() if isinstance(raw, CustodyEvent) else dict(raw)
-        label = f"event {position} ({fields.get('action', '?')})"
-        if fields.get("seq") != position:
-            problems.append(
-                f"{label}: sequence number {fields.get('seq')} where {position} belongs"
-            )
-        if fields.get("prev_hash") != previous_hash:
-            problems.append(f"{label}: does not follow the event before it (previous hash differs)")
-        if event_hash(fields) != fields.get("hash"):
-            problems.append(f"{label}: its content was changed after it was recorded")
-        previous_hash = str(fields.get("hash"))
+    records = [e.as_dict() if isinstance(e, CustodyEvent) else dict(e) for e in events]
+    problems, previous_hash = link_problems(
+        records, lambda fields, position: f"event {position} ({fields.get('action', '?')})"
+    )
     if not events:
         problems.append("the custody log is empty")
     elif expected_head is not None and previous_hash != expected_head:
