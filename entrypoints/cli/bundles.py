@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli.output import console, err_console, print_json
+from entrypoints.cli.output import JsonFlag, console, err_console, print_json
 from evidence.bundle_verify import verify_bundle
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
@@ -19,8 +19,6 @@ from evidence.signing import load_public_key
 app = typer.Typer(
     name="bundle", help="CPS evidence bundles: export and verify.", no_args_is_help=True
 )
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
 @app.command()

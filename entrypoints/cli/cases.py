@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from entrypoints.cli.output import console, err_console, key_values, print_json, short, table
+from entrypoints.cli.output import (
+    JsonFlag,
+    console,
+    err_console,
+    key_values,
+    print_json,
+    short,
+    table,
+)
 from evidence.cases import Link, Person, TimelineEntry
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
@@ -18,7 +26,6 @@ app = typer.Typer(
     name="case", help="Cases: link evidence as exhibits, timelines.", no_args_is_help=True
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 OfficerOption = Annotated[str | None, typer.Option(help="Your collar/staff id, for the log.")]
 BAR_WIDTH = 40
 

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from entrypoints.cli.output import console, err_console, key_values, print_json, short, table
+from entrypoints.cli.output import (
+    JsonFlag,
+    console,
+    err_console,
+    key_values,
+    print_json,
+    short,
+    table,
+)
 from entrypoints.cli.prefect_env import prepare, run_flow
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
@@ -17,8 +25,6 @@ from evidence.fixity import check_item, copy_out
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
 from storage.bootstrap import get_services
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from entrypoints.cli.output import console, err_console, print_json, short, table
+from entrypoints.cli.output import JsonFlag, console, err_console, print_json, short, table
 from entrypoints.cli.prefect_env import prepare, run_flow
 from evidence.errors import InvalidInput
 from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
@@ -25,8 +25,6 @@ from storage.transcript_service import (
     transcript_versions,
 )
 from storage.transcript_service import search as run_search
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
 def register(app: typer.Typer) -> None:

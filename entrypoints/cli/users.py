@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from entrypoints.cli.output import console, print_json, table
+from entrypoints.cli.output import JsonFlag, console, print_json, table
 from evidence.access import parse_role
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
@@ -16,8 +16,6 @@ from evidence.throttle import ThrottleState
 from storage.bootstrap import get_services
 from storage.sign_in_throttle import ADDRESS, USER, SignInThrottle
 from storage.web_repository import WebRepository
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 user_app = typer.Typer(name="user", help="Web app users and their roles.", no_args_is_help=True)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -11,16 +10,11 @@ import httpx
 import pytest
 
 from tests.fixtures.cli import Cli
+from tests.fixtures.s3 import free_port
 
 PASSWORD = "a long enough password"
 PROXY = "127.0.0.1"
 CLIENT = "203.0.113.9"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

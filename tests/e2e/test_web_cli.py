@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import subprocess
 import time
 
@@ -12,14 +11,9 @@ from evidence.audit import verify_audit
 from storage.bootstrap import get_services
 from storage.web_repository import WebRepository
 from tests.fixtures.cli import Cli
+from tests.fixtures.s3 import free_port
 
 PASSWORD = "a long enough password"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
