@@ -75,7 +75,7 @@ def baseline(files: list[Path], destination: Path, durable: bool) -> float:
 
 
 def ours(dock: Path, home: Path) -> float:
-    from entrypoints.cli.prefect_env import run_flow
+    from entrypoints.prefect_env import run_flow
     from flows.ingest import ingest_dock
     from storage.bootstrap import get_services, reset_services
 

@@ -18,7 +18,7 @@ from entrypoints.cli.output import (
     short,
     table,
 )
-from entrypoints.cli.prefect_env import prepare, run_flow
+from entrypoints.prefect_env import prepare, run_flow
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
 from evidence.fixity import check_item, copy_out

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json, short, table
-from entrypoints.cli.prefect_env import prepare, run_flow
+from entrypoints.prefect_env import prepare, run_flow
 from evidence.errors import InvalidInput
 from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
 from evidence.transcripts import FORMATS, render

@@ -27,7 +27,7 @@ def serve(
     """Start the web app and its JSON API (OpenAPI spec at /openapi.json)."""
     import uvicorn
 
-    from entrypoints.cli.prefect_env import prepare
+    from entrypoints.prefect_env import prepare
     from entrypoints.web.app import create_app
 
     prepare()

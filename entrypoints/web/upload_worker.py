@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from entrypoints.cli.prefect_env import prepare, run_flow
+from entrypoints.prefect_env import prepare, run_flow
 from entrypoints.web.uploads import discard
 from evidence.errors import EvidenceError
 from evidence.ingest_report import ingest_report

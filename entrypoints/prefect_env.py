@@ -1,4 +1,4 @@
-"""Run a Prefect flow from the CLI: quiet console, no analytics, no exit-time heartbeat wait."""
+"""Run a Prefect flow from the CLI or the web app: quiet console, no heartbeat wait."""
 
 from __future__ import annotations
 
