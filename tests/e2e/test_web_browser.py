@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from entrypoints.sample_dock import INCIDENT, silent_video
+from tests.fixtures.required import missing
 from tests.fixtures.web import PASSWORD, WebWorld
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ URN = "01AB7777726"
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        missing("Debian's chromium is not installed (apt-get install chromium)")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 

@@ -10,6 +10,7 @@ import pytest
 import evidence
 from evidence.dock import open_no_follow, resolve_inside, safe_relative, scan
 from evidence.errors import InvalidInput, UnsafePath
+from tests.fixtures.required import missing
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def test_unreadable_file_is_reported() -> None:
     as_root = os.geteuid() == 0
     interpreter = shutil.which("python3", path="/usr/bin") if as_root else sys.executable
     if interpreter is None:
-        pytest.skip("no system python3 to run the check as an unprivileged user")
+        missing("no system python3 to run the check as an unprivileged user")
     with tempfile.TemporaryDirectory() as scratch:
         Path(scratch).chmod(0o755)
         shutil.copytree(Path(evidence.__file__).parent, Path(scratch) / "evidence")
