@@ -253,3 +253,33 @@ def test_verify_all_while_others_append_never_sees_a_false_failure(services: Ser
     assert failures == []
     for item in items:
         assert all(e.action != "fixity-failed" for e in services.repo.custody(item.id))
+
+
+def test_the_nightly_audit_while_others_append_never_sees_a_false_failure(
+    evidence_home: Path, prefect_api: str
+) -> None:
+    from flows.maintenance import fixity_audit
+    from storage.bootstrap import get_services
+
+    services = get_services()
+    items = [held(services, n) for n in range(4)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def append() -> None:
+        try:
+            while not stop.is_set():
+                for item in items:
+                    services.repo.append_event(item.id, "presented-again", PC, {})
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        reports = [fixity_audit() for _ in range(3)]
+    finally:
+        stop.set()
+        writer.join()
+    assert errors == []
+    assert [(r["checked"], r["failed"]) for r in reports] == [(4, [])] * 3
