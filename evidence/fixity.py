@@ -88,8 +88,9 @@ def copy_out(
 ) -> int:
     """Write the original bytes to ``output``, verifying the digest while streaming.
 
-    The file appears under its name only once the bytes are proven identical; a mismatch
-    leaves nothing behind and raises ``FixityError``.
+    The file appears under its name only once the bytes are proven identical and the copy
+    is recorded in the custody log; a mismatch or a refused record leaves nothing behind and
+    raises ``FixityError``.
     """
     output = output.resolve()
     fd, staging_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
@@ -102,11 +103,22 @@ def copy_out(
                 f"item {item.id}: the stored copy reads as {digest.sha256}, not the recorded "
                 f"{item.sha256}; nothing was written to {output}"
             )
-        staging.replace(output)
+        # Recorded before the copy appears under its name: a log that refuses the record (a
+        # broken chain) leaves no copy behind that its custody log does not know about.
+        repo.append_event(
+            item.id,
+            "copied-out",
+            actor,
+            {"to": str(output), "bytes": digest.size, "verified": True},
+        )
+        try:
+            staging.replace(output)
+        except OSError as exc:
+            repo.append_event(
+                item.id, "copy-abandoned", actor, {"to": str(output), "reason": str(exc)}
+            )
+            raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             staging.unlink()
-    repo.append_event(
-        item.id, "copied-out", actor, {"to": str(output), "bytes": digest.size, "verified": True}
-    )
     return digest.size

@@ -125,6 +125,8 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
 
     with pytest.raises(FixityError, match=rf"item {item.id}.*event 5 is missing"):
         copy_out(services.repo, services.store, item, tmp_path / "again.wav", DC)
+    assert sorted(p.name for p in tmp_path.glob("*.wav")) == ["copy.wav"]
+    assert not list(tmp_path.glob(".again.wav.*"))
     with pytest.raises(FixityError, match="event 5 is missing"):
         services.repo.append_event(item.id, "presented-again", PC, {"path": "call.wav"})
     with pytest.raises(FixityError, match="event 5 is missing"):
