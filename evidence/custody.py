@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from evidence.errors import InvalidInput
+from evidence.errors import CustodyBroken, InvalidInput
 from evidence.model import ITEM_DETAIL_FIELDS, KINDS, CustodyEvent, iso_utc, parse_iso, utcnow
 
 GENESIS = "0" * 64
@@ -138,17 +138,22 @@ def verify_chain(
     return problems
 
 
-def tail_break(
-    item_id: str, recorded_count: int, recorded_head: str, last: CustodyEvent | None
-) -> str | None:
-    """Why the log's last event is not the head recorded on the item, or None if it is.
+def require_intact_tail(
+    recorded_count: int,
+    recorded_head: str,
+    last: CustodyEvent | None,
+    item_id: str,
+    action: str,
+    actor: Actor,
+) -> None:
+    """Refuse to append ``action`` to a log whose last event is not the recorded head.
 
     An append takes the last event as the one it follows; on a log whose tail was cut that
-    would make the cut invisible, so a break found here refuses the append.
+    would make the cut invisible. Raises ``CustodyBroken`` naming what is missing.
     """
     last_seq, last_hash = (last.seq, last.hash) if last else (0, GENESIS)
     if (last_seq, last_hash) == (recorded_count, recorded_head):
-        return None
+        return
     found = f"the custody log ends at event {last_seq}"
     recorded = f"the item records {recorded_count} events ending at {recorded_head[:12]}…"
     if last_seq < recorded_count:
@@ -162,7 +167,21 @@ def tail_break(
         what = "events were added after the recorded head outside the custody log"
     else:
         what = f"event {last_seq} is not the one recorded (changed or replaced)"
-    return f"item {item_id}: {found}, but {recorded}: {what}; nothing is added to a broken chain"
+    facts = {
+        "refused": action,
+        "actor": actor.name,
+        "host": actor.host,
+        "recorded_events": recorded_count,
+        "recorded_head": recorded_head,
+        "events_found": last_seq,
+        "last_event_hash": last_hash,
+    }
+    raise CustodyBroken(
+        f"item {item_id}: {found}, but {recorded}: {what}; {action} was refused, because "
+        "nothing is added to a broken chain",
+        item_id,
+        facts,
+    )
 
 
 def committed_details(events: Sequence[CustodyEvent]) -> dict[str, Any] | None:

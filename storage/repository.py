@@ -103,21 +103,9 @@ class SqlRepository:
             select(CustodyRow).where(CustodyRow.item_id == item_id).order_by(CustodyRow.seq.desc())
         ).first()
         last = _event(last_row) if last_row else None
-        problem = custody.tail_break(item_id, row.custody_count, row.custody_head, last)
-        if problem is not None:
-            raise CustodyBroken(
-                problem,
-                item_id,
-                {
-                    "refused": action,
-                    "actor": actor.name,
-                    "host": actor.host,
-                    "recorded_events": row.custody_count,
-                    "recorded_head": row.custody_head,
-                    "events_found": last.seq if last else 0,
-                    "last_event_hash": last.hash if last else None,
-                },
-            )
+        custody.require_intact_tail(
+            row.custody_count, row.custody_head, last, item_id, action, actor
+        )
         event = custody.next_event(
             item_id=item_id,
             previous=last,
