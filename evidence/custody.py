@@ -204,9 +204,16 @@ def detail_problems(current: dict[str, Any], committed: dict[str, Any]) -> list[
     ]
 
 
-def correction(current: dict[str, Any], changes: dict[str, Any], reason: str) -> dict[str, Any]:
+def correction(
+    committed: dict[str, Any] | None, row: dict[str, Any], changes: dict[str, Any], reason: str
+) -> dict[str, Any]:
     """The details of a ``details-corrected`` event: what changed, why, and the full set of
-    item details it commits. Raises ``InvalidInput`` naming anything that cannot be done."""
+    item details it commits. Raises ``InvalidInput`` naming anything that cannot be done.
+
+    A correction starts from the values the chain committed (the row's, for an item
+    registered before details were committed), so a row edited outside a correction is put
+    back rather than carried into the new commitment; what the row said is recorded.
+    """
     unknown = sorted(set(changes) - set(ITEM_DETAIL_FIELDS))
     if unknown:
         raise InvalidInput(
@@ -215,17 +222,27 @@ def correction(current: dict[str, Any], changes: dict[str, Any], reason: str) ->
         )
     if not reason.strip():
         raise InvalidInput("a correction needs a reason, recorded with it")
-    corrected = dict(current)
-    for name, value in changes.items():
-        corrected[name] = _canonical_detail(name, value)
-    changed = {
-        name: {"from": current.get(name), "to": corrected[name]}
-        for name in ITEM_DETAIL_FIELDS
-        if corrected[name] != current.get(name)
+    base = dict(row if committed is None else committed)
+    corrected = {**base, **{name: _canonical_detail(name, v) for name, v in changes.items()}}
+    details: dict[str, Any] = {
+        "changed": {
+            name: {"from": base.get(name), "to": corrected[name]}
+            for name in ITEM_DETAIL_FIELDS
+            if corrected[name] != base.get(name)
+        },
+        "reason": reason.strip(),
+        DETAILS_KEY: corrected,
     }
-    if not changed:
+    differed = {
+        name: {"row": row.get(name), "committed": base.get(name)}
+        for name in ITEM_DETAIL_FIELDS
+        if row.get(name) != base.get(name)
+    }
+    if differed:
+        details["row_differed"] = differed
+    elif not details["changed"]:
         raise InvalidInput("the correction changes nothing")
-    return {"changed": changed, "reason": reason.strip(), DETAILS_KEY: corrected}
+    return details
 
 
 def _canonical_detail(name: str, value: Any) -> str | None:

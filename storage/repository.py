@@ -127,7 +127,8 @@ class SqlRepository:
         commits the new values, in one transaction."""
         with self.breaks_recorded(), self.sessions.begin() as session:
             row = self._row(session, item_id, lock="update")
-            details = custody.correction(_item(row).item_details(), changes, reason)
+            committed = custody.committed_details(_events(session, row.id))
+            details = custody.correction(committed, _item(row).item_details(), changes, reason)
             for name, value in details[custody.DETAILS_KEY].items():
                 is_time = name == "recorded_at" and value is not None
                 setattr(row, name, parse_iso(value) if is_time else value)
@@ -212,10 +213,7 @@ class SqlRepository:
         SQLite's transactions begin IMMEDIATE, which excludes every other writer."""
         with self.sessions.begin() as session:
             row = self._row(session, item_id, lock="share")
-            rows = session.scalars(
-                select(CustodyRow).where(CustodyRow.item_id == row.id).order_by(CustodyRow.id)
-            )
-            return _item(row), [_event(event) for event in rows]
+            return _item(row), _events(session, row.id)
 
     def add_rejection(self, rejection: Rejection) -> None:
         with self.sessions.begin() as session:
@@ -295,6 +293,11 @@ def _item(row: ItemRow) -> EvidenceItem:
         status=row.status,
         custody_head=row.custody_head,
     )
+
+
+def _events(session: Session, item_id: str) -> list[CustodyEvent]:
+    query = select(CustodyRow).where(CustodyRow.item_id == item_id).order_by(CustodyRow.id)
+    return [_event(row) for row in session.scalars(query)]
 
 
 def _custody_row(event: CustodyEvent) -> CustodyRow:

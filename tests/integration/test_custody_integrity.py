@@ -212,6 +212,22 @@ def test_a_lawful_correction_is_its_own_event_and_verifies(
     assert item_problems(services.repo, services.store, corrected).problems == []
 
 
+def test_a_correction_puts_back_an_unrecorded_edit_and_records_it(
+    services: Services, tone: Path, tmp_path: Path
+) -> None:
+    item = ingest(services, tone, tmp_path / "dock", SIDECAR)
+    with services.repo.sessions.begin() as session:
+        session.execute(update(ItemRow).where(ItemRow.id == item.id).values(incident="CAD-999"))
+
+    event = services.repo.correct_details(item.id, {"officer": "PC4522"}, DC, reason="typo")
+
+    assert event.details["row_differed"] == {"incident": {"row": "CAD-999", "committed": "CAD-417"}}
+    assert event.details["item_details"]["incident"] == "CAD-417"
+    corrected = services.repo.get_item(item.id)
+    assert (corrected.officer, corrected.incident) == ("PC4522", "CAD-417")
+    assert item_problems(services.repo, services.store, corrected).problems == []
+
+
 def test_items_registered_before_details_were_committed_are_noted_not_failed(
     services: Services,
 ) -> None:

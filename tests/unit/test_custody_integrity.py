@@ -86,7 +86,7 @@ def test_every_differing_detail_is_named() -> None:
 
 
 def test_a_correction_records_what_changed_why_and_the_whole_new_set() -> None:
-    details = correction(DETAILS, {"recorded_at": "2026-11-25T22:30:00+01:00"}, " typo ")
+    details = correction(DETAILS, DETAILS, {"recorded_at": "2026-11-25T22:30:00+01:00"}, " typo ")
     assert details["changed"] == {
         "recorded_at": {"from": DETAILS["recorded_at"], "to": "2026-11-25T21:30:00.000000Z"}
     }
@@ -109,4 +109,20 @@ def test_a_bad_correction_is_refused_with_the_reason(
     changes: dict[str, str], reason: str, says: str
 ) -> None:
     with pytest.raises(InvalidInput, match=says):
-        correction(DETAILS, changes, reason)
+        correction(DETAILS, DETAILS, changes, reason)
+
+
+def test_a_correction_starts_from_the_committed_values_and_records_what_the_row_said() -> None:
+    tampered = {**DETAILS, "incident": "CAD-999"}
+    details = correction(DETAILS, tampered, {"officer": "PC9"}, "wrong collar number")
+    assert details[DETAILS_KEY] == {**DETAILS, "officer": "PC9"}
+    assert details["changed"] == {"officer": {"from": "PC4521", "to": "PC9"}}
+    assert details["row_differed"] == {"incident": {"row": "CAD-999", "committed": "CAD-1"}}
+    restored = correction(DETAILS, tampered, {}, "put back after an unrecorded edit")
+    assert restored[DETAILS_KEY] == DETAILS and restored["changed"] == {}
+
+
+def test_an_item_without_committed_details_is_corrected_from_its_row() -> None:
+    details = correction(None, DETAILS, {"incident": "CAD-2"}, "typo")
+    assert details["changed"] == {"incident": {"from": "CAD-1", "to": "CAD-2"}}
+    assert "row_differed" not in details
