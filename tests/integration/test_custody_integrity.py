@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +21,14 @@ from evidence.ingest import IngestOptions
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
+from evidence.transcripts import FAILED, Transcript
 from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.repository import SqlRepository
 from storage.tables import CustodyRow, ItemRow
+from storage.transcript_repository import SqlTranscriptRepository
 from storage.web_repository import WebRepository
 
 PC = Actor("PC4521", "dock-01")
@@ -131,6 +134,11 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
         services.repo.append_event(item.id, "presented-again", PC, {"path": "call.wav"})
     with pytest.raises(FixityError, match="event 5 is missing"):
         case_service.create_case(services, "01YZ1234524", DC, incidents=["CAD-417"])
+    transcripts = SqlTranscriptRepository(services.engine, services.repo)
+    failed = Transcript(uuid.uuid4().hex, item.id, 1, FAILED, None, (), {}, utcnow(), "x")
+    with pytest.raises(FixityError, match="event 5 is missing"):
+        transcripts.save(failed.sealed(), "transcription-failed", PC, {})
+    assert transcripts.latest_failure(item.id) is None
 
     assert services.repo.custody(item.id) == before
     assert services.repo.get_item(item.id).custody_head != before[-1].hash
@@ -139,6 +147,7 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
         ("DC1001", "copied-out"),
         ("PC4521", "presented-again"),
         ("DC1001", "case-linked"),
+        ("PC4521", "transcription-failed"),
     ]
     assert all(r["details"]["recorded_events"] == 5 for r in recorded)
     assert all(r["details"]["events_found"] == 4 for r in recorded)
