@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from evidence.model import CustodyEvent, iso_utc, utcnow
+from evidence.errors import CustodyBroken, InvalidInput
+from evidence.model import ITEM_DETAIL_FIELDS, KINDS, CustodyEvent, iso_utc, parse_iso, utcnow
 
 GENESIS = "0" * 64
+DETAILS_KEY = "item_details"
+CORRECTED_ACTION = "details-corrected"
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,124 @@ def verify_chain(
             f"{expected_head[:12]}…: events are missing from the end"
         )
     return problems
+
+
+def require_intact_tail(
+    recorded_count: int,
+    recorded_head: str,
+    last: CustodyEvent | None,
+    item_id: str,
+    action: str,
+    actor: Actor,
+) -> None:
+    """Refuse to append ``action`` to a log whose last event is not the recorded head.
+
+    An append takes the last event as the one it follows; on a log whose tail was cut that
+    would make the cut invisible. Raises ``CustodyBroken`` naming what is missing.
+    """
+    last_seq, last_hash = (last.seq, last.hash) if last else (0, GENESIS)
+    if (last_seq, last_hash) == (recorded_count, recorded_head):
+        return
+    found = f"the custody log ends at event {last_seq}"
+    recorded = f"the item records {recorded_count} events ending at {recorded_head[:12]}…"
+    if last_seq < recorded_count:
+        missing = (
+            f"event {recorded_count} is missing"
+            if recorded_count - last_seq == 1
+            else f"events {last_seq + 1} to {recorded_count} are missing"
+        )
+        what = f"{missing} (removed after it was recorded)"
+    elif last_seq > recorded_count:
+        what = "events were added after the recorded head outside the custody log"
+    else:
+        what = f"event {last_seq} is not the one recorded (changed or replaced)"
+    facts = {
+        "refused": action,
+        "actor": actor.name,
+        "host": actor.host,
+        "recorded_events": recorded_count,
+        "recorded_head": recorded_head,
+        "events_found": last_seq,
+        "last_event_hash": last_hash,
+    }
+    raise CustodyBroken(
+        f"item {item_id}: {found}, but {recorded}: {what}; {action} was refused, because "
+        "nothing is added to a broken chain",
+        item_id,
+        facts,
+    )
+
+
+def committed_details(events: Sequence[CustodyEvent]) -> dict[str, Any] | None:
+    """The item details as the chain last committed them (registration, then corrections);
+    None for an item registered before its details were committed."""
+    committed = None
+    for event in events:
+        if isinstance(event.details.get(DETAILS_KEY), dict):
+            committed = event.details[DETAILS_KEY]
+    return committed
+
+
+def detail_problems(current: dict[str, Any], committed: dict[str, Any]) -> list[str]:
+    """Each item detail whose recorded value is not the one the custody chain committed."""
+    return [
+        f"item detail {name} is {current.get(name)!r}, but the custody log committed "
+        f"{committed.get(name)!r}: it was changed without a recorded correction"
+        for name in ITEM_DETAIL_FIELDS
+        if current.get(name) != committed.get(name)
+    ]
+
+
+def correction(
+    committed: dict[str, Any] | None, row: dict[str, Any], changes: dict[str, Any], reason: str
+) -> dict[str, Any]:
+    """The details of a ``details-corrected`` event: what changed, why, and the full set of
+    item details it commits. Raises ``InvalidInput`` naming anything that cannot be done.
+
+    A correction starts from the values the chain committed (the row's, for an item
+    registered before details were committed), so a row edited outside a correction is put
+    back rather than carried into the new commitment; what the row said is recorded.
+    """
+    unknown = sorted(set(changes) - set(ITEM_DETAIL_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"{', '.join(unknown)}: not an item detail that can be corrected; "
+            f"use {', '.join(ITEM_DETAIL_FIELDS)}"
+        )
+    if not reason.strip():
+        raise InvalidInput("a correction needs a reason, recorded with it")
+    base = dict(row if committed is None else committed)
+    corrected = {**base, **{name: _canonical_detail(name, v) for name, v in changes.items()}}
+    details: dict[str, Any] = {
+        "changed": {
+            name: {"from": base.get(name), "to": corrected[name]}
+            for name in ITEM_DETAIL_FIELDS
+            if corrected[name] != base.get(name)
+        },
+        "reason": reason.strip(),
+        DETAILS_KEY: corrected,
+    }
+    differed = {
+        name: {"row": row.get(name), "committed": base.get(name)}
+        for name in ITEM_DETAIL_FIELDS
+        if row.get(name) != base.get(name)
+    }
+    if differed:
+        details["row_differed"] = differed
+    elif not details["changed"]:
+        raise InvalidInput("the correction changes nothing")
+    return details
+
+
+def _canonical_detail(name: str, value: Any) -> str | None:
+    text = None if value is None else str(value).strip() or None
+    if name == "kind" and text not in KINDS:
+        raise InvalidInput(f"kind {value!r}: use one of {', '.join(KINDS)}")
+    if name in ("original_name", "source_path") and text is None:
+        raise InvalidInput(f"{name} cannot be empty")
+    if name == "recorded_at" and text is not None:
+        try:
+            return iso_utc(parse_iso(text))
+        except ValueError as exc:
+            raise InvalidInput(f"recorded_at {value!r}: not an ISO 8601 time") from exc
+    return text

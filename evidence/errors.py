@@ -27,6 +27,17 @@ class FixityError(EvidenceError):
     """Bytes that do not match their recorded digest, or a broken custody chain."""
 
 
+class CustodyBroken(FixityError):
+    """A custody log whose last event is not the head recorded on its item: appending to it
+    would hide the break, so the append is refused and the break is recorded."""
+
+    def __init__(self, message: str, item_id: str, facts: dict[str, object]) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.facts = facts
+        self.recorded = False
+
+
 class StoreError(EvidenceError):
     """The object store could not store or return an object."""
 

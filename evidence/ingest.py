@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from evidence.custody import Actor
+from evidence.custody import DETAILS_KEY, Actor
 from evidence.dock import is_media_name, open_no_follow, resolve_inside
 from evidence.errors import Conflict, EvidenceError, FixityError, InvalidInput, UnsafePath
 from evidence.hashing import hash_file, hash_stream
@@ -271,5 +271,11 @@ def _first_events(
         ("received", actor, item.sha256, received_details, received),
         ("hashed", actor, item.sha256, hashed_details, hashed),
         ("stored", actor, item.sha256, {"location": item.store_location}, hashed),
-        ("verified", actor, item.sha256, {"read_back_sha256": item.sha256}, verified),
+        (
+            "verified",
+            actor,
+            item.sha256,
+            {"read_back_sha256": item.sha256, DETAILS_KEY: item.item_details()},
+            verified,
+        ),
     ]

@@ -11,6 +11,17 @@ KINDS: tuple[str, ...] = ("bwv", "call")
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".avi"})
 AUDIO_EXTENSIONS = frozenset({".wav", ".mp3", ".m4a", ".ogg"})
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
+# What drives linking and bundles: committed in the custody chain at registration and by
+# every lawful correction, so an edit of the item's row alone is detected.
+ITEM_DETAIL_FIELDS = (
+    "kind",
+    "original_name",
+    "source_path",
+    "officer",
+    "device",
+    "incident",
+    "recorded_at",
+)
 
 
 def utcnow() -> datetime:
@@ -64,6 +75,18 @@ class EvidenceItem:
     metadata: dict[str, Any] = field(default_factory=dict)
     status: str = "preserved"
     custody_head: str = ""
+
+    def item_details(self) -> dict[str, str | None]:
+        """The ``ITEM_DETAIL_FIELDS`` in the one form the custody chain commits."""
+        return {
+            "kind": self.kind,
+            "original_name": self.original_name,
+            "source_path": self.source_path,
+            "officer": self.officer,
+            "device": self.device,
+            "incident": self.incident,
+            "recorded_at": iso_utc(self.recorded_at) if self.recorded_at else None,
+        }
 
     def summary(self) -> dict[str, Any]:
         return {

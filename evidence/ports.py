@@ -96,6 +96,18 @@ class Repository(Protocol):
 
     def custody(self, item_id: str) -> list[CustodyEvent]: ...
 
+    def custody_snapshot(self, item_id: str) -> tuple[EvidenceItem, list[CustodyEvent]]:
+        """The item and its custody log as they stood at one moment: no append falls
+        between reading the item's recorded head and reading the events."""
+        ...
+
+    def correct_details(
+        self, item_id: str, changes: dict[str, Any], actor: Actor, reason: str
+    ) -> CustodyEvent:
+        """Change item details lawfully: the row and a ``details-corrected`` event that
+        commits the new values, in one transaction."""
+        ...
+
     def add_rejection(self, rejection: Rejection) -> None: ...
 
     def rejections(self) -> list[Rejection]: ...

@@ -28,8 +28,8 @@ AUDITOR = "scheduled-fixity-audit"
 def audit_item(item_id: str, actor: str) -> dict[str, Any]:
     services = get_services()
     item = services.repo.get_item(item_id)
-    problems = check_item(services.repo, services.store, item, Actor.current(actor))
-    return {"id": item.id, "sha256": item.sha256, "problems": problems}
+    check = check_item(services.repo, services.store, item, Actor.current(actor))
+    return {"id": item.id, "sha256": item.sha256, "problems": check.problems, "notes": check.notes}
 
 
 @flow(

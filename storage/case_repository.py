@@ -171,7 +171,7 @@ class CaseRepository:
         item = self.items.get_item(item_id)
         for attempt in range(LINK_ATTEMPTS):
             try:
-                with self.sessions.begin() as session:
+                with self.items.breaks_recorded(), self.sessions.begin() as session:
                     return self._link(session, urn, item, actor, how, reason, exhibit_ref)
             except IntegrityError as exc:
                 if attempt == LINK_ATTEMPTS - 1:
@@ -232,7 +232,7 @@ class CaseRepository:
 
     def unlink(self, urn: str, item_id: str, actor: Actor, reason: str) -> Link:
         item = self.items.get_item(item_id)
-        with self.sessions.begin() as session:
+        with self.items.breaks_recorded(), self.sessions.begin() as session:
             case_row = _case_row(session, urn, lock=True)
             row = session.scalars(
                 select(CaseLinkRow).where(

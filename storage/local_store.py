@@ -63,7 +63,7 @@ class LocalStore:
         fd, staging_name = tempfile.mkstemp(dir=self._staging, prefix="incoming-")
         staging = Path(staging_name)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with self._staging_writer(fd) as out:
                 digest = copy_and_hash(source, out)
                 out.flush()
                 os.fsync(out.fileno())
@@ -83,6 +83,11 @@ class LocalStore:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 staging.unlink()
+
+    def _staging_writer(self, fd: int) -> BinaryIO:
+        """The file a new object is written to before it is renamed to its key (a test
+        subclasses this to play a disk that does not keep what it was given)."""
+        return os.fdopen(fd, "wb")
 
     @contextlib.contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:

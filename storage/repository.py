@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.exc import IntegrityError
@@ -13,21 +14,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from evidence import custody
 from evidence.custody import Actor
-from evidence.errors import Conflict, InvalidInput, NotFound
-from evidence.model import CustodyEvent, EvidenceItem, Rejection
+from evidence.errors import Conflict, CustodyBroken, InvalidInput, NotFound
+from evidence.model import CustodyEvent, EvidenceItem, Rejection, parse_iso
 from evidence.ports import EventStep
 from storage.case_tables import CaseLinkRow
 from storage.tables import CustodyRow, ItemRow, RejectionRow
+from storage.web_repository import WebRepository
 from storage.web_tables import CaseShareRow, UserRow
 
 MIN_PREFIX = 6
 APPEND_ATTEMPTS = 5
+Lock = Literal["share", "update"] | None
 
 
 class SqlRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.audit = WebRepository(engine)
 
     def add_item(self, item: EvidenceItem, steps: Sequence[EventStep]) -> EvidenceItem:
         events = custody.chain(item.id, steps)
@@ -44,20 +48,48 @@ class SqlRepository:
     def append_event(
         self, item_id: str, action: str, actor: Actor, details: dict[str, Any]
     ) -> CustodyEvent:
-        for attempt in range(APPEND_ATTEMPTS):
-            try:
-                with self.sessions.begin() as session:
-                    return self._append(session, item_id, action, actor, details)
-            except IntegrityError:
-                if attempt == APPEND_ATTEMPTS - 1:
-                    raise
+        with self.breaks_recorded():
+            for attempt in range(APPEND_ATTEMPTS):
+                try:
+                    with self.sessions.begin() as session:
+                        return self._append(session, item_id, action, actor, details)
+                except IntegrityError:
+                    if attempt == APPEND_ATTEMPTS - 1:
+                        raise
         raise AssertionError("unreachable")
 
     def append_in(
         self, session: Session, item_id: str, action: str, actor: Actor, details: dict[str, Any]
     ) -> CustodyEvent:
-        """Append inside a caller's transaction, so the event commits with its cause."""
+        """Append inside a caller's transaction, so the event commits with its cause.
+
+        The caller wraps its transaction in ``breaks_recorded()``, so a refused append on a
+        broken chain is recorded once the transaction has rolled back.
+        """
         return self._append(session, item_id, action, actor, details)
+
+    @contextmanager
+    def breaks_recorded(self) -> Iterator[None]:
+        """Record a ``CustodyBroken`` raised inside in the audit trail, then let it go on.
+
+        The record is written after the refused transaction has rolled back (on SQLite a
+        second writer would wait for it), in the hash-chained audit trail, where the item's
+        page shows it and removing it breaks that chain.
+        """
+        try:
+            yield
+        except CustodyBroken as exc:
+            if not exc.recorded:
+                self.audit.record_as(
+                    str(exc.facts["actor"])[:64],
+                    "system",
+                    "custody-break",
+                    f"item:{exc.item_id}",
+                    str(exc.facts["host"])[:64],
+                    {**exc.facts, "problem": str(exc)},
+                )
+                exc.recorded = True
+            raise
 
     def _append(
         self, session: Session, item_id: str, action: str, actor: Actor, details: dict[str, Any]
@@ -67,12 +99,16 @@ class SqlRepository:
         ).one_or_none()
         if row is None:
             raise NotFound(f"item {item_id}: not found")
-        last = session.scalars(
+        last_row = session.scalars(
             select(CustodyRow).where(CustodyRow.item_id == item_id).order_by(CustodyRow.seq.desc())
         ).first()
+        last = _event(last_row) if last_row else None
+        custody.require_intact_tail(
+            row.custody_count, row.custody_head, last, item_id, action, actor
+        )
         event = custody.next_event(
             item_id=item_id,
-            previous=_event(last) if last else None,
+            previous=last,
             action=action,
             actor=actor,
             sha256=row.sha256,
@@ -84,19 +120,36 @@ class SqlRepository:
         session.flush()
         return event
 
+    def correct_details(
+        self, item_id: str, changes: dict[str, Any], actor: Actor, reason: str
+    ) -> CustodyEvent:
+        """Change item details lawfully: the row and a ``details-corrected`` event that
+        commits the new values, in one transaction."""
+        with self.breaks_recorded(), self.sessions.begin() as session:
+            row = self._row(session, item_id, lock="update")
+            committed = custody.committed_details(_events(session, row.id))
+            details = custody.correction(committed, _item(row).item_details(), changes, reason)
+            for name, value in details[custody.DETAILS_KEY].items():
+                is_time = name == "recorded_at" and value is not None
+                setattr(row, name, parse_iso(value) if is_time else value)
+            return self._append(session, row.id, custody.CORRECTED_ACTION, actor, details)
+
     def get_item(self, item_id: str) -> EvidenceItem:
         with self.sessions() as session:
             return _item(self._row(session, item_id))
 
-    def _row(self, session: Session, item_id: str) -> ItemRow:
+    def _row(self, session: Session, item_id: str, lock: Lock = None) -> ItemRow:
+        """The item with this id or unique prefix; ``lock`` reads it FOR SHARE or FOR UPDATE."""
         item_id = item_id.strip().lower()
-        row = session.get(ItemRow, item_id)
+        locking = None if lock is None else {"read": lock == "share"}
+        row = session.get(ItemRow, item_id, with_for_update=locking)
         if row is not None:
             return row
         if len(item_id) >= MIN_PREFIX and item_id.isalnum():
-            matches = session.scalars(
-                select(ItemRow).where(ItemRow.id.startswith(item_id)).limit(2)
-            ).all()
+            query = select(ItemRow).where(ItemRow.id.startswith(item_id)).limit(2)
+            if lock is not None:
+                query = query.with_for_update(read=lock == "share")
+            matches = session.scalars(query).all()
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:
@@ -152,12 +205,15 @@ class SqlRepository:
                 yield _item(row)
 
     def custody(self, item_id: str) -> list[CustodyEvent]:
-        with self.sessions() as session:
-            row = self._row(session, item_id)
-            rows = session.scalars(
-                select(CustodyRow).where(CustodyRow.item_id == row.id).order_by(CustodyRow.id)
-            )
-            return [_event(event) for event in rows]
+        return self.custody_snapshot(item_id)[1]
+
+    def custody_snapshot(self, item_id: str) -> tuple[EvidenceItem, list[CustodyEvent]]:
+        """The item and its log in one transaction. On PostgreSQL the item row is read FOR
+        SHARE, so an append (which locks it FOR UPDATE) cannot commit between the two reads;
+        SQLite's transactions begin IMMEDIATE, which excludes every other writer."""
+        with self.sessions.begin() as session:
+            row = self._row(session, item_id, lock="share")
+            return _item(row), _events(session, row.id)
 
     def add_rejection(self, rejection: Rejection) -> None:
         with self.sessions.begin() as session:
@@ -237,6 +293,11 @@ def _item(row: ItemRow) -> EvidenceItem:
         status=row.status,
         custody_head=row.custody_head,
     )
+
+
+def _events(session: Session, item_id: str) -> list[CustodyEvent]:
+    query = select(CustodyRow).where(CustodyRow.item_id == item_id).order_by(CustodyRow.id)
+    return [_event(row) for row in session.scalars(query)]
 
 
 def _custody_row(event: CustodyEvent) -> CustodyRow:

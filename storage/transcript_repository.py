@@ -40,7 +40,7 @@ class SqlTranscriptRepository:
     ) -> None:
         finished = transcript.status in FINISHED
         try:
-            with self.sessions.begin() as session:
+            with self.repo.breaks_recorded(), self.sessions.begin() as session:
                 if finished:
                     session.execute(
                         update(TranscriptRow)

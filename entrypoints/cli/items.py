@@ -20,7 +20,7 @@ from entrypoints.cli.output import (
 )
 from entrypoints.prefect_env import prepare, run_flow
 from evidence.custody import Actor
-from evidence.errors import InvalidInput
+from evidence.errors import FixityError, InvalidInput
 from evidence.fixity import check_item, copy_out
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
@@ -187,23 +187,26 @@ def verify(
         list(services.repo.iter_items()) if all_items else [services.repo.get_item(str(item_id))]
     )
     actor = Actor.current(officer)
-    results = [
-        {
-            "id": item.id,
-            "sha256": item.sha256,
-            "problems": check_item(services.repo, services.store, item, actor),
-        }
-        for item in items
-    ]
-    failed = [r for r in results if r["problems"]]
+    checks = [(item, check_item(services.repo, services.store, item, actor)) for item in items]
+    failed = [item.id for item, check in checks if check.problems]
     if as_json:
-        print_json({"checked": len(results), "failed": len(failed), "items": results})
+        results = [
+            {"id": i.id, "sha256": i.sha256, "problems": c.problems, "notes": c.notes}
+            for i, c in checks
+        ]
+        print_json({"checked": len(checks), "failed": len(failed), "items": results})
     else:
         rows = [
-            [r["id"][:12], "OK" if not r["problems"] else "FAILED", "; ".join(r["problems"])]
-            for r in results
+            [
+                item.id[:12],
+                "FAILED" if check.problems else "OK",
+                "; ".join([*check.problems, *(f"note: {note}" for note in check.notes)]),
+            ]
+            for item, check in checks
         ]
         console.print(table("Verification", ["item", "result", "problems"], rows))
-        console.print(f"{len(results)} checked, {len(failed)} with problems")
+        console.print(f"{len(checks)} checked, {len(failed)} with problems")
     if failed:
-        raise typer.Exit(1)
+        raise FixityError(
+            f"{len(failed)} of {len(checks)} items failed verification: {', '.join(failed)}"
+        )

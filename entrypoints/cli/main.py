@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from entrypoints.cli import bundles, cases, items
+from entrypoints.cli import bundles, cases, corrections, items
 from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 items.register(app)
+corrections.register(app)
 app.add_typer(cases.app)
 app.add_typer(bundles.app)
 transcript_commands.register(app)

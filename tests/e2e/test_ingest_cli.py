@@ -183,7 +183,8 @@ def test_show_custody_get_and_verify(
     stored.write_bytes(bytes(data))
 
     flipped = cli("verify", "--all", "--json")
-    assert flipped.returncode == 1
+    assert flipped.returncode == 4, "a fixity failure exits 4, as the README promises"
+    assert f"1 of 2 items failed verification: {clip_id}" in flipped.stderr
     failures = {
         item["id"]: item["problems"] for item in flipped.json()["items"] if item["problems"]
     }

@@ -62,7 +62,7 @@ def test_ingest_to_s3_locks_objects_and_verify_reads_them_back(
     tampered[100] ^= 0xFF
     _put_raw(s3_server, bucket, object_key(expected), bytes(tampered))
     failed = cli("verify", item["id"], "--json")
-    assert failed.returncode == 1
+    assert failed.returncode == 4
     assert "stored bytes changed" in failed.json()["items"][0]["problems"][0]
 
 

@@ -1,0 +1,47 @@
+"""``evidence correct``: the lawful way to change an item's details, as a custody event."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from entrypoints.cli.output import JsonFlag, console, key_values, print_json
+from evidence.custody import Actor
+from evidence.errors import InvalidInput
+from evidence.model import ITEM_DETAIL_FIELDS
+from storage.bootstrap import get_services
+
+SET_HELP = f"FIELD=VALUE (an empty VALUE clears it); FIELD: {', '.join(ITEM_DETAIL_FIELDS)}."
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(correct)
+
+
+def correct(
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    reason: Annotated[str, typer.Option(help="Why the details were wrong; recorded.")],
+    changes: Annotated[
+        list[str] | None,
+        typer.Option("--set", help=SET_HELP),
+    ] = None,
+    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct an item's details (officer, incident, recorded_at, ...) with a reason.
+
+    The correction is a details-corrected custody event that commits the new values; with
+    no --set, it puts back details that were changed without a recorded correction.
+    """
+    parsed: dict[str, str | None] = {}
+    for change in changes or []:
+        name, equals, value = change.partition("=")
+        if not equals:
+            raise InvalidInput(f"--set {change!r}: write FIELD=VALUE")
+        parsed[name.strip()] = value or None
+    event = get_services().repo.correct_details(item_id, parsed, Actor.current(officer), reason)
+    if as_json:
+        print_json(event.as_dict())
+    else:
+        console.print(key_values(f"Custody event {event.seq}: {event.action}", event.details))
