@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
+from evidence.copy_out import absolute, check_target, stream_verified, write_verified
 from evidence.custody import Actor, verify_chain
-from evidence.errors import EvidenceError, FixityError
-from evidence.hashing import copy_and_hash, hash_stream
+from evidence.errors import EvidenceError
+from evidence.hashing import hash_stream
 from evidence.model import EvidenceItem
 from evidence.ports import ObjectStore, Repository
 
@@ -51,29 +50,32 @@ def check_item(repo: Repository, store: ObjectStore, item: EvidenceItem, actor: 
 
 
 def copy_out(
-    repo: Repository, store: ObjectStore, item: EvidenceItem, output: Path, actor: Actor
+    repo: Repository,
+    store: ObjectStore,
+    item: EvidenceItem,
+    output: Path | BinaryIO,
+    actor: Actor,
+    *,
+    force: bool = False,
 ) -> int:
-    """Write the original bytes to ``output``, verifying the digest while streaming.
+    """Write the original bytes to ``output`` (a path, or an open stream such as standard
+    output), verifying the digest while streaming, and record the copy in the custody log.
 
-    The file appears under its name only once the bytes are proven identical; a mismatch
-    leaves nothing behind and raises ``FixityError``.
+    A path gets the copy only once the bytes are proven identical and never replaces what is
+    there unless ``force`` (see ``evidence.copy_out``); a mismatch raises ``FixityError``.
     """
-    output = output.resolve()
-    fd, staging_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    staging = Path(staging_name)
-    try:
-        with os.fdopen(fd, "wb") as out, store.open(item.storage_key) as stream:
-            digest = copy_and_hash(stream, out)
-        if digest.sha256 != item.sha256:
-            raise FixityError(
-                f"item {item.id}: the stored copy reads as {digest.sha256}, not the recorded "
-                f"{item.sha256}; nothing was written to {output}"
-            )
-        staging.replace(output)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            staging.unlink()
+    label = f"item {item.id}"
+    if isinstance(output, Path):
+        output = absolute(output)
+        check_target(output, force)
+        with store.open(item.storage_key) as stream:
+            digest = write_verified(stream, output, item.sha256, force=force, label=label)
+        to = str(output)
+    else:
+        with store.open(item.storage_key) as stream:
+            digest = stream_verified(stream, output, item.sha256, label)
+        to = "standard output"
     repo.append_event(
-        item.id, "copied-out", actor, {"to": str(output), "bytes": digest.size, "verified": True}
+        item.id, "copied-out", actor, {"to": to, "bytes": digest.size, "verified": True}
     )
     return digest.size
