@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -16,6 +16,9 @@ from evidence.errors import ConfigurationError, StoreError
 
 _MIGRATED: set[str] = set()
 _LOCK = threading.Lock()
+# PostgreSQL advisory locks are named by a number; an arbitrary fixed one, unlikely to clash
+# with another application's on the same server.
+MIGRATION_LOCK_KEY = 0x2E4F6F1C5C7B3A91
 
 
 def make_engine(url: str) -> Engine:
@@ -67,6 +70,7 @@ def migrate(engine: Engine) -> None:
         config = Config(str(Path(__file__).with_name("alembic.ini")))
         try:
             with engine.begin() as connection:
+                _serialise_migrations(connection)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except OperationalError as exc:
@@ -74,3 +78,12 @@ def migrate(engine: Engine) -> None:
                 f"database {engine.url.render_as_string()}: not reachable ({exc.orig})"
             ) from exc
         _MIGRATED.add(key)
+
+
+def _serialise_migrations(connection: Connection) -> None:
+    # Processes starting together on a new PostgreSQL database would each run the migrations
+    # and all but one would fail on duplicate tables. A transaction-level advisory lock makes
+    # the others wait; once the first commits they find the schema current. (SQLite already
+    # serialises them: BEGIN IMMEDIATE takes its write lock at the start of the transaction.)
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
