@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from evidence.errors import ConfigurationError, StoreError
 
@@ -21,12 +21,26 @@ _LOCK = threading.Lock()
 MIGRATION_LOCK_KEY = 0x2E4F6F1C5C7B3A91
 
 
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST:5432/DB"
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigurationError(f"EVIDENCE_DATABASE_URL {url!r} is not a database URL") from exc
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except NoSuchModuleError as exc:
+        raise ConfigurationError(
+            f"EVIDENCE_DATABASE_URL {url!r}: not a database this knows; use {SUPPORTED}"
+        ) from exc
+    if (backend, driver) not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
+        shown = parsed.render_as_string(hide_password=True)
+        raise ConfigurationError(
+            f"EVIDENCE_DATABASE_URL {shown!r}: {backend}+{driver} is not supported; use {SUPPORTED}"
+        )
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 60, "isolation_level": None})
