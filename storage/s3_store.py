@@ -16,12 +16,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
+import certifi
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
 from minio.datatypes import Object, Part
@@ -29,8 +31,9 @@ from minio.error import MinioException, S3Error
 from minio.helpers import MAX_MULTIPART_COUNT, MIN_PART_SIZE, DictType, read_part_data
 from minio.retention import Retention
 from minio.time import to_iso8601utc
-from urllib3 import BaseHTTPResponse
-from urllib3.exceptions import HTTPError
+from urllib3 import BaseHTTPResponse, PoolManager, Retry, Timeout
+from urllib3.exceptions import HTTPError, MaxRetryError, ProtocolError
+from urllib3.exceptions import TimeoutError as ReadOrConnectTimeout
 
 from evidence.errors import ConfigurationError, NotFound, StoreError
 from evidence.hashing import Digest, Hasher, hash_stream, require_digest
@@ -58,6 +61,9 @@ class S3Store:
         *,
         prefix: str = "",
         part_size: int = PART_SIZE,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 15.0,
+        retries: int = 2,
     ) -> None:
         parsed = urlsplit(endpoint)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path.strip("/"):
@@ -71,13 +77,16 @@ class S3Store:
         self.retention_days = retention_days
         self.part_size = part_size
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self._endpoint = endpoint
         self._client = Minio(
             parsed.netloc,
             access_key=access_key,
             secret_key=secret_key,
             secure=parsed.scheme == "https",
             region=region,
+            http_client=_http_client(connect_timeout, read_timeout, retries),
         )
+        self._patience = f"waited {read_timeout:g} s on each of {retries + 1} attempt(s)"
         try:
             with self._translated(f"bucket {bucket}", f"be opened at {endpoint}"):
                 self._ensure_bucket()
@@ -104,6 +113,9 @@ class S3Store:
             region=settings.s3_region,
             retention_days=settings.s3_retention_days,
             prefix=parsed.path,
+            connect_timeout=settings.s3_connect_timeout,
+            read_timeout=settings.s3_read_timeout,
+            retries=settings.s3_retries,
         )
 
     def put(
@@ -295,8 +307,34 @@ class S3Store:
             raise StoreError(
                 f"{subject}: could not {action} in {self.url} ({exc.code}: {exc.message})"
             ) from exc
+        except (MaxRetryError, ReadOrConnectTimeout, ProtocolError) as exc:
+            raise StoreError(
+                f"{subject}: could not {action} in {self.url}: {self._endpoint} did not answer "
+                f"({self._patience}; {_cause(exc)})"
+            ) from exc
         except (MinioException, HTTPError, OSError) as exc:
             raise StoreError(f"{subject}: could not {action} in {self.url} ({exc})") from exc
+
+
+def _http_client(connect_timeout: float, read_timeout: float, retries: int) -> PoolManager:
+    """minio's own client, but with bounded patience: its defaults (300 s timeouts, 5 retries)
+    let an endpoint that accepts connections and never answers hang a command for half an
+    hour. A retry is safe: every write is keyed by its content and carries its checksum."""
+    return PoolManager(
+        timeout=Timeout(connect=connect_timeout, read=read_timeout),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=Retry(
+            total=retries,
+            backoff_factor=0.2,
+            status_forcelist=[500, 502, 503, 504],
+        ),
+    )
+
+
+def _cause(exc: Exception) -> str:
+    return str(exc.reason) if isinstance(exc, MaxRetryError) else str(exc)
 
 
 def _served_range(header: str | None) -> tuple[int, int, int] | None:
