@@ -66,7 +66,11 @@ def ingest(
         "transcribe": not no_transcribe,
     }
     if as_json or not console.is_terminal:
-        outcomes = run_flow(ingest_dock, **arguments)
+        add_progress_hook(ProgressLines())
+        try:
+            outcomes = run_flow(ingest_dock, **arguments)
+        finally:
+            clear_progress_hooks()
     else:
         with Progress(
             TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(), console=err_console
@@ -92,6 +96,24 @@ def ingest(
     transcription_failed = [t for t in report["transcribed"] if t["status"] == "failed"]
     if report["rejected"] or transcription_failed:
         raise typer.Exit(1)
+
+
+class ProgressLines:
+    """One plain line per finished file on stderr, for logs and pipes (stdout stays JSON)."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.done = 0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if "total" in event:
+            self.total = event["total"]
+            return
+        self.done += 1
+        reason = f": {event['reason']}" if event.get("reason") else ""
+        line = f"[{self.done}/{self.total}] {event['status']} {event['path']}{reason}\n"
+        sys.stderr.write(line)
+        sys.stderr.flush()
 
 
 def render_ingest(report: IngestReport) -> None:
