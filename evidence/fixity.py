@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from evidence.copy_out import absolute, check_target, stream_verified, write_verified
+from evidence.verified_copy import absolute, check_target, stream_verified, write_verified
 from evidence.custody import Actor, verify_chain
 from evidence.errors import EvidenceError
 from evidence.hashing import hash_stream
@@ -62,7 +62,7 @@ def copy_out(
     output), verifying the digest while streaming, and record the copy in the custody log.
 
     A path gets the copy only once the bytes are proven identical and never replaces what is
-    there unless ``force`` (see ``evidence.copy_out``); a mismatch raises ``FixityError``.
+    there unless ``force`` (see ``evidence.verified_copy``); a mismatch raises ``FixityError``.
     """
     label = f"item {item.id}"
     if isinstance(output, Path):
