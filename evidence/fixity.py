@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from evidence.verified_copy import absolute, check_target, stream_verified, write_verified
 from evidence.custody import Actor, verify_chain
 from evidence.errors import EvidenceError
 from evidence.hashing import hash_stream
 from evidence.model import EvidenceItem
 from evidence.ports import ObjectStore, Repository
+from evidence.verified_copy import absolute, check_target, stream_verified, write_verified
 
 
 def item_problems(repo: Repository, store: ObjectStore, item: EvidenceItem) -> list[str]:
