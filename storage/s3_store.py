@@ -16,14 +16,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
-import certifi
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
 from minio.datatypes import Object, Part
@@ -31,9 +29,8 @@ from minio.error import MinioException, S3Error
 from minio.helpers import MAX_MULTIPART_COUNT, MIN_PART_SIZE, DictType, read_part_data
 from minio.retention import Retention
 from minio.time import to_iso8601utc
-from urllib3 import BaseHTTPResponse, PoolManager, Retry, Timeout
-from urllib3.exceptions import HTTPError, MaxRetryError, ProtocolError
-from urllib3.exceptions import TimeoutError as ReadOrConnectTimeout
+from urllib3 import BaseHTTPResponse
+from urllib3.exceptions import HTTPError
 
 from evidence.errors import ConfigurationError, NotFound, StoreError
 from evidence.hashing import Digest, Hasher, hash_stream, require_digest
@@ -41,6 +38,7 @@ from evidence.model import iso_utc, object_key, parse_iso, utcnow
 from evidence.ports import StoredObject
 from evidence.settings import Settings
 from storage.ranged import check_range_arguments, outside
+from storage.s3_http import UNANSWERED, bounded_http_client, cause
 
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = frozenset({"NoSuchKey", "NoSuchVersion"})
@@ -84,7 +82,7 @@ class S3Store:
             secret_key=secret_key,
             secure=parsed.scheme == "https",
             region=region,
-            http_client=_http_client(connect_timeout, read_timeout, retries),
+            http_client=bounded_http_client(connect_timeout, read_timeout, retries),
         )
         self._patience = f"waited {read_timeout:g} s on each of {retries + 1} attempt(s)"
         try:
@@ -307,34 +305,13 @@ class S3Store:
             raise StoreError(
                 f"{subject}: could not {action} in {self.url} ({exc.code}: {exc.message})"
             ) from exc
-        except (MaxRetryError, ReadOrConnectTimeout, ProtocolError) as exc:
+        except UNANSWERED as exc:
             raise StoreError(
                 f"{subject}: could not {action} in {self.url}: {self._endpoint} did not answer "
-                f"({self._patience}; {_cause(exc)})"
+                f"({self._patience}; {cause(exc)})"
             ) from exc
         except (MinioException, HTTPError, OSError) as exc:
             raise StoreError(f"{subject}: could not {action} in {self.url} ({exc})") from exc
-
-
-def _http_client(connect_timeout: float, read_timeout: float, retries: int) -> PoolManager:
-    """minio's own client, but with bounded patience: its defaults (300 s timeouts, 5 retries)
-    let an endpoint that accepts connections and never answers hang a command for half an
-    hour. A retry is safe: every write is keyed by its content and carries its checksum."""
-    return PoolManager(
-        timeout=Timeout(connect=connect_timeout, read=read_timeout),
-        maxsize=10,
-        cert_reqs="CERT_REQUIRED",
-        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=Retry(
-            total=retries,
-            backoff_factor=0.2,
-            status_forcelist=[500, 502, 503, 504],
-        ),
-    )
-
-
-def _cause(exc: Exception) -> str:
-    return str(exc.reason) if isinstance(exc, MaxRetryError) else str(exc)
 
 
 def _served_range(header: str | None) -> tuple[int, int, int] | None:
