@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from evidence.custody import Actor, committed_details, detail_problems, verify_chain
-from evidence.errors import CustodyBroken, EvidenceError, FixityError
-from evidence.hashing import copy_and_hash, hash_stream
+from evidence.errors import CustodyBroken, EvidenceError
+from evidence.hashing import Digest, hash_stream
 from evidence.model import EvidenceItem
 from evidence.ports import ObjectStore, Repository
+from evidence.verified_copy import absolute, check_target, stream_verified, write_verified
 
 
 @dataclass
@@ -84,41 +83,47 @@ def check_item(
 
 
 def copy_out(
-    repo: Repository, store: ObjectStore, item: EvidenceItem, output: Path, actor: Actor
+    repo: Repository,
+    store: ObjectStore,
+    item: EvidenceItem,
+    output: Path | BinaryIO,
+    actor: Actor,
+    *,
+    force: bool = False,
 ) -> int:
-    """Write the original bytes to ``output``, verifying the digest while streaming.
+    """Write the original bytes to ``output`` (a path, or an open stream such as standard
+    output), verifying the digest while streaming, and record the copy in the custody log.
 
-    The file appears under its name only once the bytes are proven identical and the copy
-    is recorded in the custody log; a mismatch or a refused record leaves nothing behind and
-    raises ``FixityError``.
+    A path gets the copy only once the bytes are proven identical and the copy is recorded
+    in the custody log, and never replaces what is there unless ``force`` (see
+    ``evidence.verified_copy``); a mismatch raises ``FixityError``, and a log that refuses the
+    record (a broken chain) leaves no copy behind that its custody log does not know about.
     """
-    output = output.resolve()
-    fd, staging_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    staging = Path(staging_name)
-    try:
-        with os.fdopen(fd, "wb") as out, store.open(item.storage_key) as stream:
-            digest = copy_and_hash(stream, out)
-        if digest.sha256 != item.sha256:
-            raise FixityError(
-                f"item {item.id}: the stored copy reads as {digest.sha256}, not the recorded "
-                f"{item.sha256}; nothing was written to {output}"
-            )
-        # Recorded before the copy appears under its name: a log that refuses the record (a
-        # broken chain) leaves no copy behind that its custody log does not know about.
-        repo.append_event(
-            item.id,
-            "copied-out",
-            actor,
-            {"to": str(output), "bytes": digest.size, "verified": True},
+    label = f"item {item.id}"
+    if not isinstance(output, Path):
+        with store.open(item.storage_key) as stream:
+            digest = stream_verified(stream, output, item.sha256, label)
+        _record(repo, item, actor, "standard output", digest)
+        return digest.size
+    output = absolute(output)
+    check_target(output, force)
+    to = str(output)
+    with store.open(item.storage_key) as stream:
+        digest = write_verified(
+            stream,
+            output,
+            item.sha256,
+            force=force,
+            label=label,
+            on_verified=lambda proven: _record(repo, item, actor, to, proven),
+            on_abandoned=lambda reason: repo.append_event(
+                item.id, "copy-abandoned", actor, {"to": to, "reason": reason}
+            ),
         )
-        try:
-            staging.replace(output)
-        except OSError as exc:
-            repo.append_event(
-                item.id, "copy-abandoned", actor, {"to": str(output), "reason": str(exc)}
-            )
-            raise
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            staging.unlink()
     return digest.size
+
+
+def _record(repo: Repository, item: EvidenceItem, actor: Actor, to: str, digest: Digest) -> None:
+    repo.append_event(
+        item.id, "copied-out", actor, {"to": to, "bytes": digest.size, "verified": True}
+    )

@@ -30,6 +30,8 @@ COLUMNS = (
     "Continuity",
 )
 KIND_NAMES = {"bwv": "Body-worn video", "call": "999/101 call recording"}
+# A spreadsheet evaluates a cell that starts with one of these (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,16 @@ def schedule_csv(rows: list[ScheduleRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(row.cells() for row in rows)
+    writer.writerows([inert(cell) for cell in row.cells()] for row in rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def inert(cell: str) -> str:
+    """The cell as text a spreadsheet shows rather than runs: a leading ``'`` (OWASP's rule).
+
+    Only the CSV needs it; the HTML schedule, the JSON and the custody log keep true values.
+    """
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def schedule_html(case: Case, rows: list[ScheduleRow], export: dict[str, Any]) -> bytes:

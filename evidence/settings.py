@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
     s3_retention_days: int = Field(default=2557, ge=1)
+    # A store that accepts connections but never answers must fail a command in well under a
+    # minute: (retries + 1) * read timeout, plus a little back-off, is 45 s by default.
+    s3_connect_timeout: float = Field(default=5.0, gt=0)
+    s3_read_timeout: float = Field(default=15.0, gt=0)
+    s3_retries: int = Field(default=2, ge=0, le=10)
 
     whisper_model: str | None = None
     whisper_device: str = "cpu"

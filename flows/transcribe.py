@@ -6,6 +6,7 @@ records its own failures, so a failed item never fails the batch or the ingest b
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -15,7 +16,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.custody import Actor
-from evidence.errors import EvidenceError
+from evidence.errors import ConfigurationError, EvidenceError
 from storage.bootstrap import get_services
 from storage.transcriber import cpu_threads, get_transcriber
 from storage.transcript_service import transcribe
@@ -39,7 +40,10 @@ def transcribe_items(
 ) -> list[dict[str, Any]]:
     """Transcribe each item; returns one outcome per item, in the order given."""
     workers = transcription_workers()
-    get_transcriber(get_services().settings, workers)
+    # Load the model once, before the tasks share it. Without a usable model each task
+    # records the failure on its item (the service stands in a failing transcriber).
+    with contextlib.suppress(ConfigurationError):
+        get_transcriber(get_services().settings, workers)
     futures = {
         transcribe_task.submit(item_id, force, actor, workers): item_id for item_id in item_ids
     }

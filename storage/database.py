@@ -8,14 +8,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from evidence.errors import ConfigurationError, StoreError
 
 _MIGRATED: set[str] = set()
 _LOCK = threading.Lock()
+# PostgreSQL advisory locks are named by a number; an arbitrary fixed one, unlikely to clash
+# with another application's on the same server.
+MIGRATION_LOCK_KEY = 0x2E4F6F1C5C7B3A91
+
+
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST:5432/DB"
 
 
 def make_engine(url: str) -> Engine:
@@ -23,7 +29,18 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigurationError(f"EVIDENCE_DATABASE_URL {url!r} is not a database URL") from exc
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except NoSuchModuleError as exc:
+        raise ConfigurationError(
+            f"EVIDENCE_DATABASE_URL {url!r}: not a database this knows; use {SUPPORTED}"
+        ) from exc
+    if (backend, driver) not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
+        shown = parsed.render_as_string(hide_password=True)
+        raise ConfigurationError(
+            f"EVIDENCE_DATABASE_URL {shown!r}: {backend}+{driver} is not supported; use {SUPPORTED}"
+        )
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 60, "isolation_level": None})
@@ -67,6 +84,7 @@ def migrate(engine: Engine) -> None:
         config = Config(str(Path(__file__).with_name("alembic.ini")))
         try:
             with engine.begin() as connection:
+                _serialise_migrations(connection)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except OperationalError as exc:
@@ -74,3 +92,12 @@ def migrate(engine: Engine) -> None:
                 f"database {engine.url.render_as_string()}: not reachable ({exc.orig})"
             ) from exc
         _MIGRATED.add(key)
+
+
+def _serialise_migrations(connection: Connection) -> None:
+    # Processes starting together on a new PostgreSQL database would each run the migrations
+    # and all but one would fail on duplicate tables. A transaction-level advisory lock makes
+    # the others wait; once the first commits they find the schema current. (SQLite already
+    # serialises them: BEGIN IMMEDIATE takes its write lock at the start of the transaction.)
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))

@@ -3,14 +3,19 @@
 Bytes are hashed while they are copied into a staging file in the same filesystem, flushed
 to disk, and only then renamed to their content address, so a crash never leaves a partial
 object under a real key. Stored objects are made read-only; nothing here deletes them.
+
+A writer holds an exclusive ``flock`` on its staging file from creation until the rename,
+and the lock dies with the process. So a staging file nobody holds locked is a killed
+run's leftover (never committed, so not evidence), and the next store to open sweeps it at
+once, while a copy another process is still writing is left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,8 +26,6 @@ from evidence.hashing import copy_and_hash, require_digest
 from evidence.model import object_key
 from evidence.ports import StoredObject
 from storage.ranged import bounded, check_range_arguments, outside
-
-STALE_STAGING_SECONDS = 24 * 3600
 
 
 class LocalStore:
@@ -37,13 +40,24 @@ class LocalStore:
         self._sweep_staging()
 
     def _sweep_staging(self) -> None:
-        """Remove partial copies a crash left behind. They were never committed, so they are
-        not evidence; a copy still being written is younger than the cut-off."""
-        cutoff = time.time() - STALE_STAGING_SECONDS
         for leftover in self._staging.glob("incoming-*"):
             with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
+                fd = os.open(leftover, os.O_RDONLY | os.O_NOFOLLOW)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's
+                    if os.path.samestat(os.fstat(fd), leftover.stat()):
+                        leftover.unlink()
+                finally:
+                    os.close(fd)
+
+    def _new_staging(self) -> tuple[Path, BinaryIO]:
+        """A fresh staging file, open and locked for as long as this process writes it."""
+        while True:
+            fd, name = tempfile.mkstemp(dir=self._staging, prefix="incoming-")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink:
+                return Path(name), self._staging_writer(fd)
+            os.close(fd)  # swept in the instant before the lock was taken: start again
 
     @classmethod
     def from_url(cls, url: str) -> LocalStore:
@@ -60,23 +74,24 @@ class LocalStore:
     def put(
         self, source: BinaryIO, *, expected_sha256: str | None = None, label: str = ""
     ) -> StoredObject:
-        fd, staging_name = tempfile.mkstemp(dir=self._staging, prefix="incoming-")
-        staging = Path(staging_name)
         try:
-            with self._staging_writer(fd) as out:
+            staging, out = self._new_staging()
+        except OSError as exc:
+            raise StoreError(f"{label or 'object'}: could not be stored ({exc.strerror})") from exc
+        try:
+            with out:  # the lock is held until the staging file has its content address
                 digest = copy_and_hash(source, out)
                 out.flush()
                 os.fsync(out.fileno())
-            if expected_sha256 is not None:
-                require_digest(label or "incoming object", expected_sha256, digest.sha256)
-            key = object_key(digest.sha256)
-            target = self._path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                return StoredObject(key, digest.sha256, digest.size, self.location(key))
-            staging.chmod(0o444)
-            staging.replace(target)
-            _fsync_directory(target.parent)
+                if expected_sha256 is not None:
+                    require_digest(label or "incoming object", expected_sha256, digest.sha256)
+                key = object_key(digest.sha256)
+                target = self._path(key)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists():
+                    staging.chmod(0o444)
+                    staging.replace(target)
+                    _fsync_directory(target.parent)
             return StoredObject(key, digest.sha256, digest.size, self.location(key))
         except OSError as exc:
             raise StoreError(f"{label or 'object'}: could not be stored ({exc.strerror})") from exc

@@ -38,6 +38,7 @@ from evidence.model import iso_utc, object_key, parse_iso, utcnow
 from evidence.ports import StoredObject
 from evidence.settings import Settings
 from storage.ranged import check_range_arguments, outside
+from storage.s3_http import UNANSWERED, bounded_http_client, cause
 
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = frozenset({"NoSuchKey", "NoSuchVersion"})
@@ -58,6 +59,9 @@ class S3Store:
         *,
         prefix: str = "",
         part_size: int = PART_SIZE,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 15.0,
+        retries: int = 2,
     ) -> None:
         parsed = urlsplit(endpoint)
         if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path.strip("/"):
@@ -71,13 +75,16 @@ class S3Store:
         self.retention_days = retention_days
         self.part_size = part_size
         self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self._endpoint = endpoint
         self._client = Minio(
             parsed.netloc,
             access_key=access_key,
             secret_key=secret_key,
             secure=parsed.scheme == "https",
             region=region,
+            http_client=bounded_http_client(connect_timeout, read_timeout, retries),
         )
+        self._patience = f"waited {read_timeout:g} s on each of {retries + 1} attempt(s)"
         try:
             with self._translated(f"bucket {bucket}", f"be opened at {endpoint}"):
                 self._ensure_bucket()
@@ -104,6 +111,9 @@ class S3Store:
             region=settings.s3_region,
             retention_days=settings.s3_retention_days,
             prefix=parsed.path,
+            connect_timeout=settings.s3_connect_timeout,
+            read_timeout=settings.s3_read_timeout,
+            retries=settings.s3_retries,
         )
 
     def put(
@@ -294,6 +304,11 @@ class S3Store:
                 raise NotFound(f"{subject} is missing from {self.url}") from exc
             raise StoreError(
                 f"{subject}: could not {action} in {self.url} ({exc.code}: {exc.message})"
+            ) from exc
+        except UNANSWERED as exc:
+            raise StoreError(
+                f"{subject}: could not {action} in {self.url}: {self._endpoint} did not answer "
+                f"({self._patience}; {cause(exc)})"
             ) from exc
         except (MinioException, HTTPError, OSError) as exc:
             raise StoreError(f"{subject}: could not {action} in {self.url} ({exc})") from exc

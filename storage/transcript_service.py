@@ -5,13 +5,15 @@ Plain functions over the bootstrap's ``Services``; nothing here imports Prefect.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from evidence.custody import Actor
-from evidence.errors import NotFound
+from evidence.errors import ConfigurationError, NotFound, TranscriptionError
+from evidence.ports import Transcriber
 from evidence.search import Hit, SearchFilters
 from evidence.transcription import TranscriptionOutcome, transcribe_item
-from evidence.transcripts import Transcript
+from evidence.transcripts import Recognition, Transcript
 from storage.bootstrap import Services
 from storage.search_index import search as search_index
 from storage.transcriber import get_transcriber
@@ -61,13 +63,34 @@ def pending_item_ids(services: Services) -> list[str]:
 def transcribe(
     services: Services, item_id: str, actor: Actor, force: bool = False, workers: int = 1
 ) -> TranscriptionOutcome:
-    """Transcribe one item into a new version (skipped if it has one, unless forced)."""
+    """Transcribe one item into a new version (skipped if it has one, unless forced).
+
+    A speech model that cannot be found or loaded fails the item like any other failure:
+    recorded (a ``transcription-failed`` event with the reason), the item kept, retried by
+    ``--pending`` once the model is there.
+    """
+    transcriber: Transcriber
+    try:
+        transcriber = get_transcriber(services.settings, workers)
+    except ConfigurationError as exc:
+        transcriber = NoModel(str(exc))
     return transcribe_item(
         services.repo,
         transcripts_of(services),
         services.store,
-        get_transcriber(services.settings, workers),
+        transcriber,
         item_id,
         actor,
         force,
     )
+
+
+class NoModel:
+    """Stands in for the transcriber when there is no usable speech model: every item fails
+    with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def transcribe(self, media: Path, label: str) -> Recognition:
+        raise TranscriptionError(f"{label}: not transcribed: {self.reason}")

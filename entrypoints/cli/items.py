@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,7 +66,11 @@ def ingest(
         "transcribe": not no_transcribe,
     }
     if as_json or not console.is_terminal:
-        outcomes = run_flow(ingest_dock, **arguments)
+        add_progress_hook(ProgressLines())
+        try:
+            outcomes = run_flow(ingest_dock, **arguments)
+        finally:
+            clear_progress_hooks()
     else:
         with Progress(
             TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(), console=err_console
@@ -91,6 +96,24 @@ def ingest(
     transcription_failed = [t for t in report["transcribed"] if t["status"] == "failed"]
     if report["rejected"] or transcription_failed:
         raise typer.Exit(1)
+
+
+class ProgressLines:
+    """One plain line per finished file on stderr, for logs and pipes (stdout stays JSON)."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.done = 0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if "total" in event:
+            self.total = event["total"]
+            return
+        self.done += 1
+        reason = f": {event['reason']}" if event.get("reason") else ""
+        line = f"[{self.done}/{self.total}] {event['status']} {event['path']}{reason}\n"
+        sys.stderr.write(line)
+        sys.stderr.flush()
 
 
 def render_ingest(report: IngestReport) -> None:
@@ -163,14 +186,32 @@ def custody(
 
 def get(
     item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the bytes.")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="A new file to write the bytes to; - for standard output."
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing regular, writable file.")
+    ] = False,
     officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
 ) -> None:
-    """Write an item's original bytes, verifying the digest while streaming."""
+    """Write an item's original bytes, verifying the digest while streaming.
+
+    An existing file is never replaced without --force; links, devices, pipes and folders
+    never are.
+    """
     services = get_services()
     item = services.repo.get_item(item_id)
-    size = copy_out(services.repo, services.store, item, output, Actor.current(officer))
-    err_console.print(f"wrote {size} bytes to {output}; SHA-256 {item.sha256} verified")
+    actor = Actor.current(officer)
+    if output == "-":
+        size = copy_out(services.repo, services.store, item, sys.stdout.buffer, actor)
+        err_console.print(f"wrote {size} bytes to standard output; SHA-256 {item.sha256} verified")
+        return
+    target = Path(output)
+    size = copy_out(services.repo, services.store, item, target, actor, force=force)
+    err_console.print(f"wrote {size} bytes to {target}; SHA-256 {item.sha256} verified")
 
 
 def verify(

@@ -1,11 +1,20 @@
-"""``evidence``: the command line. Maps domain errors to exit codes, once."""
+"""``evidence``: the command line. Maps domain errors to exit codes, once.
+
+Typer's standalone mode handles usage mistakes (the usage line, the reason, exit 2) and
+``typer.Exit``. This Typer vendors its own click, so ``click.ClickException`` would never
+match what it raises; everything else that escapes a command is handled here, without a
+traceback for the failures a user can meet: domain errors by their class, and the
+operating system's (a full disk, a folder that cannot be made) as storage failures.
+"""
 
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
-import click
 import typer
+from rich.markup import escape
 
 from entrypoints.cli import bundles, cases, corrections, items
 from entrypoints.cli import transcripts as transcript_commands
@@ -13,7 +22,7 @@ from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
 from entrypoints.cli.output import err_console
 from entrypoints.errors import exit_code
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, StoreError
 
 app = typer.Typer(
     name="evidence",
@@ -30,19 +39,46 @@ user_commands.register(app)
 web_commands.register(app)
 
 
+def package_version() -> str:
+    try:
+        return version("bwv-evidence")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"evidence {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _fail(error: EvidenceError) -> None:
+    err_console.print(f"[bold red]error:[/bold red] {escape(str(error))}", highlight=False)
+    sys.exit(exit_code(error))
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
-        result = app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
     except EvidenceError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-        sys.exit(exit_code(exc))
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    sys.exit(result if isinstance(result, int) else 0)
+        _fail(exc)
+    except OSError as exc:
+        # What the operating system refused (no space, a folder that cannot be made) where no
+        # adapter turned it into a domain error: say what and where, as a storage failure.
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(StoreError(f"{where}{exc.strerror or exc}"))
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ import typer
 from rich.markup import escape
 
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json, short, table
+from entrypoints.errors import exit_code
 from entrypoints.prefect_env import prepare, run_flow
-from evidence.errors import InvalidInput
+from evidence.errors import InvalidInput, TranscriptionError
 from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
 from evidence.transcripts import FORMATS, render
 from storage.bootstrap import get_services
-from storage.transcriber import resolve_model
 from storage.transcript_service import (
     latest_transcript,
     pending_item_ids,
@@ -48,7 +48,6 @@ def transcribe(
     if (item_id is None) == (not pending):
         raise InvalidInput("give one item id, or --pending")
     services = get_services()
-    resolve_model(services.settings)
     item_ids = [services.repo.get_item(item_id).id] if item_id else pending_item_ids(services)
     outcomes: list[dict[str, Any]] = []
     if item_ids:
@@ -72,7 +71,7 @@ def transcribe(
         console.print(table("Transcription", ["item", "result", "version", "note"], rows))
         console.print(f"{len(outcomes)} item(s), {len(failed)} failed")
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(exit_code(TranscriptionError(f"{len(failed)} item(s) failed")))
 
 
 def transcript(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -220,6 +221,34 @@ def test_changed_file_with_the_same_name_is_rejected_and_kept(
     assert len(cli("list", "--json").json()) == 1
 
 
+def test_json_and_piped_runs_show_progress_lines_on_stderr(
+    cli: Cli, tmp_path: Path, media: dict[str, Path]
+) -> None:
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    shutil.copy(media["wav"], dock / "call.wav")
+    (dock / "notes.txt").write_text("not media")
+    # The test's pipes are not a terminal, with --json or without it.
+    runs = [(["--json"], "ingested"), ([], "duplicate")]
+    for extra, call_status in runs:
+        result = cli("ingest", str(dock), "--no-transcribe", *extra)
+        progress = [
+            match.groups()
+            for match in map(PROGRESS.match, result.stderr.splitlines())
+            if match is not None
+        ]
+        assert sorted(count for count, *_ in progress) == ["1", "2"], result.stderr
+        assert {(status, path) for _, status, path in progress} == {
+            (call_status, "call.wav"),
+            ("rejected", "notes.txt"),
+        }
+        if extra:
+            assert result.json()["ingested"][0]["path"] == "call.wav"
+
+
+PROGRESS = re.compile(r"^\[(\d+)/2\] (\w+) ([^:\s]+)")
+
+
 def test_a_killed_batch_resumes_without_duplicates(
     cli: Cli, tmp_path: Path, media: dict[str, Path], evidence_home: Path
 ) -> None:
@@ -257,6 +286,7 @@ def test_a_killed_batch_resumes_without_duplicates(
     assert verified["failed"] == 0
     objects = [p for p in (evidence_home / "store" / "sha256").rglob("*") if p.is_file()]
     assert len(objects) == files
+    assert list((evidence_home / "store" / ".staging").iterdir()) == []  # the kill's leftovers
 
 
 def _count(database: Path) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +115,19 @@ def test_a_failed_transcription_keeps_the_item_and_fails_the_command(
     assert transcription["status"] == "failed"
     assert str(missing_model) in transcription["reason"]
     assert broken("show", item["id"], "--json").json()["status"] == "preserved"
+    failed = _failures(broken, item["id"])
+    assert len(failed) == 1
+    assert str(missing_model) in failed[0]["details"]["reason"]
+
+    retried = broken("transcribe", item["id"], "--json")
+    assert retried.returncode == 9, retried.stderr
+    assert "Traceback" not in retried.stderr
+    [outcome] = retried.json()
+    assert outcome["status"] == "failed" and str(missing_model) in outcome["reason"]
+    assert len(_failures(broken, item["id"])) == 2
+    assert broken("show", item["id"], "--json").json()["status"] == "preserved"
+
+
+def _failures(cli: Cli, item_id: str) -> list[dict[str, Any]]:
+    events = cli("custody", item_id, "--json").json()
+    return [e for e in events if e["action"] == "transcription-failed"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 
 from evidence.errors import FixityError, NotFound, StoreError
 from evidence.model import object_key
-from storage.local_store import STALE_STAGING_SECONDS, LocalStore
+from storage.local_store import LocalStore
 
 DATA = os.urandom(3 * 1024 * 1024 + 5)
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -56,14 +59,54 @@ def test_missing_object_and_bad_keys_are_clear_errors(tmp_path: Path) -> None:
         store.exists("../outside")
 
 
-def test_partial_copies_left_by_a_crash_are_swept_but_fresh_ones_kept(tmp_path: Path) -> None:
-    staging = tmp_path / ".staging"
-    staging.mkdir()
-    stale, fresh = staging / "incoming-stale", staging / "incoming-fresh"
-    stale.write_bytes(b"half a video")
-    fresh.write_bytes(b"being written")
-    old = time.time() - STALE_STAGING_SECONDS - 60
-    os.utime(stale, (old, old))
+# A writer in another process: stores whatever arrives on its stdin, then says where.
+WRITER = """
+import sys
+from pathlib import Path
+from storage.local_store import LocalStore
+stored = LocalStore(Path(sys.argv[1])).put(sys.stdin.buffer, label="dock file")
+print(stored.key)
+"""
+
+
+def _writer_mid_copy(root: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """A process half-way through a put: its staging file exists and is being written."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert writer.stdin is not None
+    writer.stdin.write(DATA[: len(DATA) // 2])
+    writer.stdin.flush()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        partial = [p for p in (root / ".staging").glob("incoming-*") if p.stat().st_size]
+        if partial:
+            return writer, partial[0]
+        time.sleep(0.02)
+    writer.kill()
+    pytest.fail("the writer never started its staging copy")
+
+
+def test_a_killed_writers_partial_copy_is_swept_by_the_next_store(tmp_path: Path) -> None:
+    writer, partial = _writer_mid_copy(tmp_path)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert partial.exists()
     LocalStore(tmp_path)
-    assert not stale.exists()
-    assert fresh.exists()
+    assert list((tmp_path / ".staging").iterdir()) == []
+    assert not (tmp_path / "sha256").exists()
+
+
+def test_a_live_writers_partial_copy_is_left_alone(tmp_path: Path) -> None:
+    writer, partial = _writer_mid_copy(tmp_path)
+    store = LocalStore(tmp_path)
+    assert partial.exists()
+    out, _ = writer.communicate(DATA[len(DATA) // 2 :], timeout=60)
+    assert writer.returncode == 0
+    assert out.decode().strip() == object_key(SHA)
+    with store.open(object_key(SHA)) as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == SHA
+    assert list((tmp_path / ".staging").iterdir()) == []
