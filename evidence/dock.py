@@ -34,6 +34,7 @@ class DockEntry:
 
     relative_path: str
     sidecar: str | None
+    unlisted: str | None = None  # a folder that could not be listed, and why
 
 
 def display_path(relative: str) -> str:
@@ -182,10 +183,18 @@ def scan(root: Path) -> Iterator[DockEntry]:
 
     A ``.json`` file beside a media file of the same name (``clip.mp4.json``) is that file's
     sidecar; every other file, links included, is a candidate so that it is accounted for.
+    A folder that cannot be listed (unreadable, or deeper than the system's path limit) is
+    an entry too, with the reason, so the batch goes on and the folder is recorded.
     """
     if not root.is_dir():
         raise InvalidInput(f"{root}: not a directory")
-    for directory, names in _walk(root):
+    for directory, names, problem in _walk(root):
+        if problem is not None:
+            if not directory.parts:
+                raise InvalidInput(f"{root}: the dock cannot be listed ({problem})")
+            unlisted = f"folder cannot be listed ({problem}); the files in it were not ingested"
+            yield DockEntry(relative_path=directory.as_posix(), sidecar=None, unlisted=unlisted)
+            continue
         taken: set[str] = set()
         for name in sorted(names):
             sidecar = name + SIDECAR_SUFFIX
@@ -203,15 +212,21 @@ def scan(root: Path) -> Iterator[DockEntry]:
             )
 
 
-def _walk(root: Path) -> Iterator[tuple[PurePosixPath, set[str]]]:
+def _walk(root: Path) -> Iterator[tuple[PurePosixPath, set[str], str | None]]:
     pending = [PurePosixPath()]
     while pending:
         relative = pending.pop()
         names: set[str] = set()
-        with os.scandir(root.joinpath(*relative.parts)) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(relative / entry.name)
-                else:
-                    names.add(entry.name)
-        yield relative, names
+        folders: list[PurePosixPath] = []
+        try:
+            with os.scandir(root.joinpath(*relative.parts)) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(relative / entry.name)
+                    else:
+                        names.add(entry.name)
+        except OSError as exc:
+            yield relative, set(), exc.strerror or str(exc)
+            continue
+        pending.extend(folders)
+        yield relative, names, None

@@ -103,11 +103,20 @@ class Ingestor:
         self.quarantine = quarantine
 
     def ingest(
-        self, root: Path, relative: str, sidecar: str | None, options: IngestOptions
+        self,
+        root: Path,
+        relative: str,
+        sidecar: str | None,
+        options: IngestOptions,
+        unlisted: str | None = None,
     ) -> Outcome:
+        """Ingest one dock entry; ``unlisted`` says why a folder entry could not be listed."""
         actor = options.actor
         received = utcnow()
         path: Path | None = None
+        if unlisted is not None:
+            error = InvalidInput(f"{display_path(relative)}: {unlisted}")
+            return self._reject(None, relative, error, actor, None)
         try:
             path = resolve_inside(root, relative)
             if not is_utf8(relative):

@@ -44,10 +44,16 @@ def _run_name() -> str:
 
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=1, task_run_name=_run_name)
 def ingest_file(
-    root: str, relative: str, sidecar: str | None, options: dict[str, Any]
+    root: str,
+    relative: str,
+    sidecar: str | None,
+    options: dict[str, Any],
+    unlisted: str | None = None,
 ) -> dict[str, Any]:
     outcome = (
-        get_services().ingestor().ingest(Path(root), relative, sidecar, IngestOptions(**options))
+        get_services()
+        .ingestor()
+        .ingest(Path(root), relative, sidecar, IngestOptions(**options), unlisted)
     )
     return outcome.as_dict()
 
@@ -71,7 +77,9 @@ def ingest_dock(
     for hook in _progress_hooks:
         hook({"total": len(entries)})
     futures = {
-        ingest_file.submit(root, entry.relative_path, entry.sidecar, options): entry.relative_path
+        ingest_file.submit(
+            root, entry.relative_path, entry.sidecar, options, entry.unlisted
+        ): entry.relative_path
         for entry in entries
     }
     outcomes: list[dict[str, Any]] = []

@@ -74,6 +74,25 @@ def distinct(wav: Path, tag: int) -> bytes:
     return wav.read_bytes() + bytes([tag]) * 64
 
 
+def make_too_deep(dock: Path) -> list[str]:
+    """Folders nested beyond PATH_MAX (4096 bytes) from the root, made one level at a time,
+    with a recording at the bottom; returns the folder names."""
+    names = [f"{n:02}" + "d" * 240 for n in range(18)]
+    fd = os.open(dock, os.O_DIRECTORY)
+    try:
+        for name in names:
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        out = os.open("lost.wav", os.O_WRONLY | os.O_CREAT, dir_fd=fd)
+        os.write(out, b"never reached")
+        os.close(out)
+    finally:
+        os.close(fd)
+    return names
+
+
 def reasons(report: dict) -> dict[str, str]:
     return {entry["path"]: entry["reason"] for entry in report["rejected"]}
 
@@ -181,6 +200,7 @@ def test_odd_names_and_hostile_sidecars_end_held_or_quarantined(
     (dock / "long-device.wav").write_bytes(distinct(wav, 7))
     (dock / "long-device.wav.json").write_text(json.dumps({"device": "D" * 129}))
     before = {p: p.read_bytes() for p in dock.rglob("*") if p.is_file()}
+    too_deep = make_too_deep(dock)
 
     first = cli("ingest", str(dock), "--json", "--no-transcribe")
 
@@ -194,6 +214,12 @@ def test_odd_names_and_hostile_sidecars_end_held_or_quarantined(
     }
     deep_path = "/".join(f"folder{n:02}" for n in range(50)) + "/" + long_name
     got = reasons(report)
+    [unlisted] = [path for path in got if path.startswith(too_deep[0])]
+    assert len(os.fsencode(dock / unlisted)) > 4095 and too_deep[-1] not in unlisted
+    assert got.pop(unlisted) == (
+        f"{unlisted}: folder cannot be listed (File name too long); "
+        "the files in it were not ingested"
+    )
     assert set(got) == {"\\xff.wav", deep_path, "nested.wav", "nan.wav", "long-device.wav"}
     assert got["\\xff.wav"].startswith("\\xff.wav: the file name is not valid UTF-8")
     assert got[deep_path].startswith(f"{deep_path}: not decodable media")
@@ -224,7 +250,7 @@ def test_odd_names_and_hostile_sidecars_end_held_or_quarantined(
     assert "Traceback" not in again.stderr
     assert again.json()["ingested"] == []
     assert len(again.json()["duplicates"]) == 3
-    assert set(reasons(again.json())) == set(got)
+    assert set(reasons(again.json())) == set(got) | {unlisted}
     assert len(cli("list", "--json").json()) == 3
     assert [p for p in (quarantine / ".staging").iterdir()] == []
 

@@ -12,6 +12,7 @@ import pytest
 
 import evidence
 from evidence.dock import (
+    DockEntry,
     display_path,
     is_utf8,
     open_no_follow,
@@ -175,3 +176,24 @@ def test_scan_pairs_sidecars_and_accounts_for_every_other_file(tmp_path: Path) -
         "link.wav": None,
         "dirlink": None,
     }
+
+
+def test_a_folder_that_cannot_be_listed_is_an_entry_with_its_reason(tmp_path: Path) -> None:
+    (tmp_path / "ok.wav").write_bytes(b"x")
+    names = [f"{n:02}" + "d" * 240 for n in range(18)]  # beyond PATH_MAX from the root
+    fd = os.open(tmp_path, os.O_DIRECTORY)
+    for name in names:
+        os.mkdir(name, dir_fd=fd)
+        inner = os.open(name, os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+
+    entries = list(scan(tmp_path))
+
+    assert entries[0] == DockEntry("ok.wav", None)
+    [unlisted] = entries[1:]
+    assert unlisted.relative_path.startswith(names[0] + "/") and unlisted.sidecar is None
+    assert unlisted.unlisted == (
+        "folder cannot be listed (File name too long); the files in it were not ingested"
+    )
