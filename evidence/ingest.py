@@ -23,7 +23,14 @@ from evidence.dock import (
     open_steady,
     resolve_inside,
 )
-from evidence.errors import Conflict, EvidenceError, FixityError, InvalidInput, UnsafePath
+from evidence.errors import (
+    Conflict,
+    EvidenceError,
+    FixityError,
+    InvalidInput,
+    MediaError,
+    UnsafePath,
+)
 from evidence.hashing import hash_stream
 from evidence.model import (
     MEDIA_EXTENSIONS,
@@ -152,7 +159,11 @@ class Ingestor:
                     f"{relative}: not a media file type we accept ({suffix}); accepted: {accepted}"
                 )
             sidecar = self._sidecar(root, sidecar_name)
-            media = self.probe.probe(path, relative)
+            try:
+                media = self.probe.probe(path, relative)
+            except MediaError:
+                stream.require_unchanged()  # one still being written looks truncated
+                raise
             recorded_at = sidecar.recorded_at or media.creation_time
             device = sidecar.device
             earlier = self.repo.find_same_recording(relative, device, recorded_at)

@@ -116,17 +116,32 @@ def test_hostile_sidecars_and_names_are_quarantined_with_a_reason(
 
 
 class AppendsWhileProbing:
-    """The real probe; meanwhile the recorder appends a block to the file, as a live
-    recording does while ffprobe demuxes it."""
+    """The real probe; meanwhile the recorder appends to the file, as a live recording does
+    while ffprobe demuxes it: a whole block after the probe, or part of one before it."""
 
-    def __init__(self) -> None:
+    def __init__(self, before: bytes = b"", after: bytes = b"") -> None:
         self.real = FfmpegProbe()
+        self.before, self.after = before, after
 
     def probe(self, path: Path, label: str) -> MediaInfo:
+        with path.open("ab") as recorder:
+            recorder.write(self.before)
         info = self.real.probe(path, label)
         with path.open("ab") as recorder:
-            recorder.write(b"\x00" * 4096)
+            recorder.write(self.after)
         return info
+
+
+@pytest.fixture(scope="module")
+def streamed_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A WAV as a recorder streams it: sizes left unknown, so any prefix looks complete."""
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+         "-ac", "1", "-ar", "8000", "-f", "wav", "pipe:1"],
+        capture_output=True,
+        check=True,
+    )  # fmt: skip
+    return done.stdout[: 78 + 4096 * 4]
 
 
 def test_a_file_that_grows_during_the_media_check_is_not_registered(
@@ -135,7 +150,8 @@ def test_a_file_that_grows_during_the_media_check_is_not_registered(
     dock = tmp_path / "dock"
     dock.mkdir()
     (dock / "live.wav").write_bytes(wav)
-    live = Ingestor(services.repo, services.store, AppendsWhileProbing(), services.quarantine)
+    grows = AppendsWhileProbing(after=b"\x00" * 4096)
+    live = Ingestor(services.repo, services.store, grows, services.quarantine)
 
     outcome = live.ingest(dock, "live.wav", None, IngestOptions())
 
@@ -149,3 +165,21 @@ def test_a_file_that_grows_during_the_media_check_is_not_registered(
     again = services.ingestor().ingest(dock, "live.wav", None, IngestOptions())
     assert again.status == "ingested", again.reason
     assert again.size == len(wav) + 4096
+
+
+def test_a_file_that_looks_corrupt_because_it_is_still_being_written_is_said_to_be(
+    services: Services, tmp_path: Path, streamed_wav: bytes
+) -> None:
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    (dock / "live.wav").write_bytes(streamed_wav)
+    half_a_block = AppendsWhileProbing(before=b"\x01" * 2000)
+    live = Ingestor(services.repo, services.store, half_a_block, services.quarantine)
+
+    outcome = live.ingest(dock, "live.wav", None, IngestOptions())
+
+    assert outcome.reason == "live.wav: still being written; present it again when complete"
+    assert services.repo.list_items() == [] and stored_objects(services) == []
+    # The same bytes at rest are refused for what they are: a cut-off packet.
+    rest = services.ingestor().ingest(dock, "live.wav", None, IngestOptions())
+    assert rest.status == "rejected" and "corrupt" in str(rest.reason)
