@@ -42,7 +42,7 @@ from evidence.model import (
 )
 from evidence.ports import EventStep, MediaProbe, ObjectStore, Repository
 from evidence.quarantine import Quarantine
-from evidence.sidecar import FIELD_LENGTHS, Sidecar, parse_sidecar, unrecordable
+from evidence.sidecar import Sidecar, parse_sidecar, require_recordable
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,8 @@ class IngestOptions:
     batch: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("officer", "incident"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            limit = FIELD_LENGTHS[name]
-            problem = unrecordable(value)
-            if problem is None and len(value) > limit:
-                problem = f"is longer than the {limit} characters recorded for it"
-            if problem is not None:
-                raise InvalidInput(f"{name} {display_path(value)[:80]!r}: {problem}")
+        require_recordable("officer", self.officer)
+        require_recordable("incident", self.incident)
 
     @property
     def actor(self) -> Actor:

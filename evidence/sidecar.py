@@ -103,6 +103,18 @@ def parse_sidecar(raw: bytes, name: str) -> Sidecar:
         raise InvalidInput(f"{name}: sidecar field {problems}") from exc
 
 
+def require_recordable(name: str, value: str | None) -> None:
+    """Refuse an officer or incident given outside a sidecar that could not be recorded."""
+    if value is None:
+        return
+    problem = unrecordable(value)
+    if problem is None and len(value) > FIELD_LENGTHS[name]:
+        problem = f"is longer than the {FIELD_LENGTHS[name]} characters recorded for it"
+    if problem is not None:
+        shown = value.encode("utf-8", "backslashreplace").decode("utf-8")[:80]
+        raise InvalidInput(f"{name} {shown!r}: {problem}")
+
+
 def _refuse_constant(constant: str) -> Any:
     raise ValueError(f"{constant} is not a number; JSON has no NaN or Infinity")
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 
 from evidence.errors import InvalidInput
-from evidence.sidecar import parse_sidecar
+from evidence.sidecar import parse_sidecar, require_recordable
 
 
 def test_known_fields_are_parsed_and_unknown_fields_kept() -> None:
@@ -80,3 +80,19 @@ def test_fields_at_their_limits_and_brackets_inside_strings_are_accepted() -> No
     sidecar = parse_sidecar(json.dumps(raw).encode(), "clip.mp4.json")
     assert (sidecar.officer, sidecar.device, sidecar.incident) == ("P" * 64, "D" * 128, "I" * 64)
     assert sidecar.extra["note"] == raw["note"] and sidecar.extra["count"] == 2**53 - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("X" * 65, "longer than the 64 characters"),
+        ("PC\x00", "NUL character"),
+        ("PC\udcff", "not valid Unicode"),
+    ],
+)
+def test_an_officer_given_outside_a_sidecar_is_checked_the_same_way(
+    value: str, message: str
+) -> None:
+    require_recordable("incident", "I" * 64)
+    with pytest.raises(InvalidInput, match=rf"^officer '.*': .*{message}"):
+        require_recordable("officer", value)
