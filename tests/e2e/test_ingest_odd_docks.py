@@ -39,7 +39,7 @@ with open(path, "wb", buffering=0) as out:
             offset, block = 0, pcm[:4096]
         out.write(block)
         offset += 4096
-        time.sleep(0.003)
+        time.sleep(0.01)
 """
 
 
