@@ -7,7 +7,6 @@ item or a complete one; a rerun finds the stored object or the item and carries 
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -15,9 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from evidence.custody import DETAILS_KEY, Actor
-from evidence.dock import is_media_name, open_no_follow, resolve_inside
-from evidence.errors import Conflict, EvidenceError, FixityError, InvalidInput, UnsafePath
-from evidence.hashing import hash_file, hash_stream
+from evidence.dock import (
+    STILL_WRITTEN,
+    display_path,
+    is_media_name,
+    is_utf8,
+    open_no_follow,
+    open_steady,
+    resolve_inside,
+)
+from evidence.errors import (
+    Conflict,
+    EvidenceError,
+    FixityError,
+    InvalidInput,
+    MediaError,
+    UnsafePath,
+)
+from evidence.hashing import hash_stream
 from evidence.model import (
     MEDIA_EXTENSIONS,
     EvidenceItem,
@@ -28,7 +42,7 @@ from evidence.model import (
 )
 from evidence.ports import EventStep, MediaProbe, ObjectStore, Repository
 from evidence.quarantine import Quarantine
-from evidence.sidecar import Sidecar, parse_sidecar
+from evidence.sidecar import Sidecar, parse_sidecar, require_recordable
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,10 @@ class IngestOptions:
     officer: str | None = None
     incident: str | None = None
     batch: str = ""
+
+    def __post_init__(self) -> None:
+        require_recordable("officer", self.officer)
+        require_recordable("incident", self.incident)
 
     @property
     def actor(self) -> Actor:
@@ -84,13 +102,27 @@ class Ingestor:
         self.quarantine = quarantine
 
     def ingest(
-        self, root: Path, relative: str, sidecar: str | None, options: IngestOptions
+        self,
+        root: Path,
+        relative: str,
+        sidecar: str | None,
+        options: IngestOptions,
+        unlisted: str | None = None,
     ) -> Outcome:
+        """Ingest one dock entry; ``unlisted`` says why a folder entry could not be listed."""
         actor = options.actor
         received = utcnow()
         path: Path | None = None
+        if unlisted is not None:
+            error = InvalidInput(f"{display_path(relative)}: {unlisted}")
+            return self._reject(None, relative, error, actor, None)
         try:
             path = resolve_inside(root, relative)
+            if not is_utf8(relative):
+                raise InvalidInput(
+                    f"{display_path(relative)}: the file name is not valid UTF-8, so it cannot "
+                    "be recorded as it is; rename it and present it again"
+                )
             return self._ingest(root, path, relative, sidecar, options, actor, received)
         except UnsafePath as exc:
             extra = {"link_target": _link_target(root, relative)}
@@ -108,8 +140,8 @@ class Ingestor:
         actor: Actor,
         received: datetime,
     ) -> Outcome:
-        with open_no_follow(path, relative) as stream:
-            size = os.fstat(stream.fileno()).st_size
+        with open_steady(path, relative) as stream:
+            size = stream.size
             if size == 0:
                 raise InvalidInput(f"{relative}: zero-length file; nothing was recorded in it")
             if not is_media_name(relative):
@@ -119,12 +151,16 @@ class Ingestor:
                     f"{relative}: not a media file type we accept ({suffix}); accepted: {accepted}"
                 )
             sidecar = self._sidecar(root, sidecar_name)
-            media = self.probe.probe(path, relative)
+            try:
+                media = self.probe.probe(path, relative)
+            except MediaError:
+                stream.require_unchanged()  # one still being written looks truncated
+                raise
             recorded_at = sidecar.recorded_at or media.creation_time
             device = sidecar.device
             earlier = self.repo.find_same_recording(relative, device, recorded_at)
             if earlier is not None:
-                current = hash_file(path).sha256
+                current = hash_stream(stream).sha256
                 if current == earlier.sha256:
                     return self._presented_again(earlier, relative, options, actor)
                 raise InvalidInput(
@@ -132,6 +168,11 @@ class Ingestor:
                     f"(SHA-256 was {earlier.sha256}, is now {current}); the original is kept"
                 )
             stored = self.store.put(stream, expected_sha256=sidecar.sha256, label=relative)
+            # The copy stops at the end of the file; it is the recording only if the file
+            # is still the one that was opened (a growing file is caught here or at its end).
+            stream.require_unchanged()
+            if stored.size != size:
+                raise InvalidInput(f"{relative}: {STILL_WRITTEN}")
         hashed = utcnow()
         existing = self.repo.find_by_sha256(stored.sha256)
         if existing is not None:
@@ -201,13 +242,13 @@ class Ingestor:
         sidecar: Path | None,
         extra: dict[str, Any] | None = None,
     ) -> Outcome:
-        reason = str(error)
+        reason = display_path(str(error))
         kept = self.quarantine.keep(path, relative, reason, actor, extra)
         if sidecar is not None:
             self.quarantine.keep(sidecar, relative + ".sidecar.json", reason, actor)
         self.repo.add_rejection(
             Rejection(
-                path=relative,
+                path=display_path(relative),
                 reason=reason,
                 sha256=kept.sha256,
                 size=kept.size,
@@ -218,7 +259,11 @@ class Ingestor:
             )
         )
         return Outcome(
-            status="rejected", path=relative, reason=reason, sha256=kept.sha256, size=kept.size
+            status="rejected",
+            path=display_path(relative),
+            reason=reason,
+            sha256=kept.sha256,
+            size=kept.size,
         )
 
 
@@ -234,7 +279,7 @@ def sidecar_of(root: Path, name: str | None) -> Path | None:
 def _link_target(root: Path, relative: str) -> str | None:
     """Where a rejected link pointed, for the record; the link itself is never followed."""
     try:
-        return str((root / relative).readlink())
+        return display_path(str((root / relative).readlink()))
     except (OSError, ValueError):
         return None
 

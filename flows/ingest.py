@@ -11,7 +11,7 @@ from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from evidence.dock import scan
+from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
 from evidence.ports import ProgressHook
 from flows.transcribe import transcribe_ingested
@@ -34,12 +34,26 @@ def worker_count() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-@task(cache_policy=NONE, retries=1, retry_delay_seconds=1, task_run_name="ingest {relative}")
+def _run_name() -> str:
+    """The task's name in the UI; a name that is not UTF-8 is shown escaped, as Prefect's
+    API (JSON) cannot carry it as it is."""
+    from prefect.runtime import task_run
+
+    return f"ingest {display_path(task_run.parameters['relative'])}"
+
+
+@task(cache_policy=NONE, retries=1, retry_delay_seconds=1, task_run_name=_run_name)
 def ingest_file(
-    root: str, relative: str, sidecar: str | None, options: dict[str, Any]
+    root: str,
+    relative: str,
+    sidecar: str | None,
+    options: dict[str, Any],
+    unlisted: str | None = None,
 ) -> dict[str, Any]:
     outcome = (
-        get_services().ingestor().ingest(Path(root), relative, sidecar, IngestOptions(**options))
+        get_services()
+        .ingestor()
+        .ingest(Path(root), relative, sidecar, IngestOptions(**options), unlisted)
     )
     return outcome.as_dict()
 
@@ -63,7 +77,9 @@ def ingest_dock(
     for hook in _progress_hooks:
         hook({"total": len(entries)})
     futures = {
-        ingest_file.submit(root, entry.relative_path, entry.sidecar, options): entry.relative_path
+        ingest_file.submit(
+            root, entry.relative_path, entry.sidecar, options, entry.unlisted
+        ): entry.relative_path
         for entry in entries
     }
     outcomes: list[dict[str, Any]] = []
@@ -74,8 +90,9 @@ def ingest_dock(
             if isinstance(result, dict)
             else {
                 "status": "failed",
-                "path": futures[future],
-                "reason": f"{futures[future]}: could not be ingested ({result}); "
+                "path": display_path(futures[future]),
+                "reason": f"{display_path(futures[future])}: could not be ingested "
+                f"({display_path(str(result))}); "
                 "the dock file is untouched, run the ingest again",
             }
         )

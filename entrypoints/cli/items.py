@@ -23,6 +23,7 @@ from entrypoints.prefect_env import prepare, run_flow
 from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
 from evidence.fixity import check_item, copy_out
+from evidence.ingest import IngestOptions
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
 from storage.bootstrap import get_services
@@ -52,6 +53,7 @@ def ingest(
         raise InvalidInput(f"--kind {kind!r}: use one of {', '.join(KINDS)}")
     if not path.is_dir():
         raise InvalidInput(f"{path}: not a folder; give the dock's folder")
+    IngestOptions(kind=kind, officer=officer, incident=incident)  # refuses what cannot be kept
     get_services()
     prepare()
     from flows.ingest import add_progress_hook, clear_progress_hooks, ingest_dock
