@@ -72,7 +72,8 @@ class S3NamedObjects:
             ]
             if not versions:
                 raise NotFound(f"{key} is missing from {self.url}")
-            first = min(versions, key=lambda v: v.last_modified or utcnow())
+            # S3 lists a key's versions newest first; times tie within a second.
+            first = min(reversed(versions), key=lambda v: v.last_modified or utcnow())
             response = self._client.get_object(self.bucket, name, version_id=first.version_id)
             try:
                 return response.read()
