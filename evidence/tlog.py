@@ -24,7 +24,6 @@ from typing import Any, Protocol
 from bundle_verifier import merkle
 from bundle_verifier.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from bundle_verifier.errors import VerificationError
-
 from evidence.errors import FixityError
 from evidence.ports import ObjectStore
 from evidence.signing import SigningKey
@@ -69,8 +68,6 @@ class Cut:
 
 class LogSource(Protocol):
     """What the domain reads from the log's leaves (``storage.tlog_repository``)."""
-
-    def head_size(self) -> int: ...
 
     def leaf_hashes(self, limit: int | None = None) -> list[bytes]: ...
 

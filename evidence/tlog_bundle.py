@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bundle_verifier import merkle
-
 from evidence.errors import FixityError
 from evidence.model import CustodyEvent, utcnow
 from evidence.ports import ObjectStore
