@@ -3,14 +3,14 @@ over 100,000 events.
 
 1. Registration: N items, each with the four first custody events ingest writes, through
    ``SqlRepository.add_item``; with the log (every event a leaf in the same transaction) and
-   without (leaf appending switched off for the round), alternating rounds, median of each.
+   without (leaf appending switched off), in finely interleaved pairs.
 2. Ingest: the same comparison through the real ``Ingestor`` (read, hash while copying,
    fsync, ffprobe, read back, register) of small distinct WAV files.
 3. ``evidence verify --all`` over 100,000 custody events (1,000 items of 100 events) with a
    checkpoint written: the log check alone (every leaf recomputed from its event, the root
    compared), and the whole command as a user runs it.
 
-Run: ``python benchmarks/tlog.py [--items N] [--rounds R] [--postgres URL]``.
+Run: ``python benchmarks/tlog.py [--items N] [--files N] [--postgres URL]``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import argparse
 import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,24 +94,25 @@ def ingest_round(services: Services, root: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
-def compare(label: str, rounds: int, run: Callable[[], float]) -> None:
+def compare(label: str, pairs: int, run: Callable[[], float]) -> None:
+    """Run one unit with the log and one without, ``pairs`` times, alternating which goes
+    first; sum each side. Interleaving this finely cancels the drift of a shared machine's
+    load, which swamps a difference of a few per cent between whole rounds."""
     run()  # warm up caches and connections
-    with_log, without = [], []
-    for turn in range(rounds):
-        # Alternate which goes first, so neither always runs on a warmer cache.
+    with_log = without = 0.0
+    for turn in range(pairs):
         for with_the_log in (True, False) if turn % 2 == 0 else (False, True):
             if with_the_log:
-                with_log.append(run())
+                with_log += run()
                 continue
             restore = without_log()
             try:
-                without.append(run())
+                without += run()
             finally:
                 restore()
-    a, b = statistics.median(with_log), statistics.median(without)
     print(
-        f"{label}: with the log {a:.3f} s, without {b:.3f} s (median of {rounds}); "
-        f"ratio {a / b:.3f} (target <= 1.05)"
+        f"{label}: with the log {with_log:.2f} s, without {without:.2f} s ({pairs} interleaved "
+        f"pairs); ratio {with_log / without:.3f} (target <= 1.05)"
     )
 
 
@@ -180,9 +180,8 @@ def verify_all(root: Path, items: int, events_each: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=int, default=300)
-    parser.add_argument("--files", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--items", type=int, default=2000, help="items registered per side")
+    parser.add_argument("--files", type=int, default=60, help="files ingested per side")
     parser.add_argument("--postgres", help="also measure registration on this PostgreSQL URL")
     parser.add_argument("--verify-items", type=int, default=1000)
     parser.add_argument("--verify-events", type=int, default=100)
@@ -192,21 +191,21 @@ def main() -> None:
         sqlite = build_services(f"sqlite:///{root / 'bench.sqlite3'}", root)
         compare(
             f"registration, SQLite, {args.items} items x 4 events",
-            args.rounds,
-            lambda: register(sqlite.repo, args.items),
+            args.items // 10,
+            lambda: register(sqlite.repo, 10),
         )
         if args.postgres:
             pg = build_services(args.postgres, root / "pg")
             compare(
                 f"registration, PostgreSQL, {args.items} items x 4 events",
-                args.rounds,
-                lambda: register(pg.repo, args.items),
+                args.items // 10,
+                lambda: register(pg.repo, 10),
             )
             pg.engine.dispose()
         compare(
             f"ingest (Ingestor, SQLite, local store), {args.files} WAV files of 256 KiB",
-            args.rounds,
-            lambda: ingest_round(sqlite, root, args.files),
+            args.files,
+            lambda: ingest_round(sqlite, root, 1),
         )
         sqlite.engine.dispose()
         verify_all(root, args.verify_items, args.verify_events)
