@@ -12,6 +12,9 @@ Layout of a bundle (a BagIt bag):
   ``tagmanifest-sha256.txt.sig`` / ``tagmanifest-sha512.txt.sig``: raw Ed25519 signatures
   over the tag manifests, which cover the payload manifests, so a changed byte anywhere
   either breaks a digest or, if the manifests are recomputed, breaks the signature.
+- ``log/``: the transparency-log checkpoint taken after the export events, inclusion proofs
+  of every custody event, and consistency proofs from the checkpoints earlier bundles of the
+  case were cut against (``evidence.tlog_bundle``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from evidence.model import EvidenceItem, iso_utc, utcnow
 from evidence.ports import ObjectStore, Repository
 from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
+from evidence.tlog import Cut, LogSource, Notary
+from evidence.tlog_bundle import ExhibitEvents, bundle_log
 
 EXPORT_ACTION = "exported-to-cps"
 ABANDONED_ACTION = "export-abandoned"
@@ -90,6 +95,7 @@ def export_bundle(
     out_dir: Path,
     actor: Actor,
     transcripts: TranscriptSource,
+    tlog: LogSource,
 ) -> Path:
     """Write the bundle under ``out_dir`` and return its folder.
 
@@ -106,11 +112,12 @@ def export_bundle(
         raise InvalidInput(f"{final}: already exists; choose another folder")
     exported: list[str] = []
     try:
-        _write(
+        cut = _write(
             case, exhibits, repo, store, key, organisation, staging, actor, transcripts, name,
-            exported,
+            exported, tlog,
         )  # fmt: skip
         staging.rename(final)
+        tlog.record_cut(cut)
     except BaseException as exc:
         # The custody log is append-only: an export recorded but not completed is closed by
         # a further event rather than by removing the first.
@@ -137,7 +144,8 @@ def _write(
     transcripts: TranscriptSource,
     name: str,
     exported: list[str],
-) -> None:
+    tlog: LogSource,
+) -> Cut:
     writer = BagWriter(staging)
     ordered = sorted(exhibits, key=lambda e: e.exhibit_ref)
     listing: list[dict[str, Any]] = []
@@ -169,6 +177,7 @@ def _write(
     export = {"organisation": organisation, "exported_at": iso_utc(utcnow())}
     export["fingerprint"] = key.fingerprint
     rows = []
+    proven: list[ExhibitEvents] = []
     for exhibit, entry in zip(ordered, listing, strict=True):
         repo.append_event(
             exhibit.item.id,
@@ -187,6 +196,7 @@ def _write(
         log = [event.as_dict() for event in events]
         writer.add_payload_bytes(entry["custody"][len("data/") :], _json(log))
         entry["custody_head"] = events[-1].hash
+        proven.append(ExhibitEvents(exhibit.exhibit_ref, exhibit.item.id, events))
         rows.append(ScheduleRow(exhibit.exhibit_ref, exhibit.item, entry["media"], tuple(events)))
     writer.add_payload_bytes("exhibits.json", _json({"urn": case.urn, "exhibits": listing}))
     writer.add_payload_bytes("case.json", _json(case.as_dict()))
@@ -194,6 +204,10 @@ def _write(
     writer.add_payload_bytes("exhibit-schedule.html", schedule_html(case, rows, export))
     writer.add_tag_file(PUBLIC_KEY_FILE, key.public_pem)
     writer.add_tag_file("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
+    notary = Notary.for_installation(organisation, key)
+    material = bundle_log(tlog, store, notary, case.urn, name, proven)
+    for path, data in material.files.items():
+        writer.add_tag_file(path, data)
     writer.finish(
         [
             ("Source-Organization", organisation),
@@ -210,6 +224,7 @@ def _write(
     for algorithm in ALGORITHMS:
         manifest = staging / f"tagmanifest-{algorithm}.txt"
         (staging / f"{manifest.name}.sig").write_bytes(key.sign(manifest.read_bytes()))
+    return material.cut
 
 
 def _json(value: Any) -> bytes:

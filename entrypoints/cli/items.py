@@ -20,11 +20,12 @@ from entrypoints.cli.output import (
 )
 from entrypoints.prefect_env import prepare, run_flow
 from evidence.custody import Actor
-from evidence.errors import InvalidInput
+from evidence.errors import FixityError, InvalidInput
 from evidence.fixity import check_item, copy_out
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
 from storage.bootstrap import get_services
+from storage.tlog_service import verify_log
 
 
 def register(app: typer.Typer) -> None:
@@ -186,6 +187,7 @@ def verify(
     items = (
         list(services.repo.iter_items()) if all_items else [services.repo.get_item(str(item_id))]
     )
+    log = verify_log(services) if all_items else None
     actor = Actor.current(officer)
     results = [
         {
@@ -197,7 +199,8 @@ def verify(
     ]
     failed = [r for r in results if r["problems"]]
     if as_json:
-        print_json({"checked": len(results), "failed": len(failed), "items": results})
+        report = {"checked": len(results), "failed": len(failed), "items": results}
+        print_json(report if log is None else {**report, "log": log.as_dict()})
     else:
         rows = [
             [r["id"][:12], "OK" if not r["problems"] else "FAILED", "; ".join(r["problems"])]
@@ -205,5 +208,15 @@ def verify(
         ]
         console.print(table("Verification", ["item", "result", "problems"], rows))
         console.print(f"{len(results)} checked, {len(failed)} with problems")
+        if log is not None and log.ok:
+            console.print(f"transparency log: {log.size} entries, {_against(log.checkpoint)}")
+    if log is not None and not log.ok:
+        raise FixityError("transparency log: " + "; ".join(log.problems))
     if failed:
         raise typer.Exit(1)
+
+
+def _against(checkpoint: dict[str, Any] | None) -> str:
+    if checkpoint is None:
+        return "no checkpoint written yet"
+    return f"consistent with checkpoint {checkpoint['key']}"

@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from entrypoints.cli import bundles, cases, items
+from entrypoints.cli import bundles, cases, items, log
 from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
@@ -24,6 +24,7 @@ app = typer.Typer(
 items.register(app)
 app.add_typer(cases.app)
 app.add_typer(bundles.app)
+app.add_typer(log.app)
 transcript_commands.register(app)
 user_commands.register(app)
 web_commands.register(app)

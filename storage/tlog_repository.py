@@ -1,0 +1,140 @@
+"""The transparency log's leaves in the database, appended in the event's own transaction.
+
+Every custody and audit event becomes the next leaf of one Merkle tree. The index must be
+gap-free and unique however many writers there are, so every append increments the single
+``log_head`` row with ``UPDATE ... RETURNING``: on PostgreSQL the row lock it takes is held to
+commit, so appenders queue on it (and a rolled-back append gives its indices back); SQLite's
+transactions begin IMMEDIATE and are serialised already. The lock is taken as the last step of
+a transaction, after the item row or audit lock, so appenders cannot deadlock on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bundle_verifier.canonical import leaf_entry
+from bundle_verifier.merkle import leaf_hash
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from evidence.tlog import Cut, Leaf, LogEntry
+from storage.tables import CustodyRow
+from storage.tlog_tables import AUDIT, CUSTODY, LogBundleCutRow, LogHeadRow, LogLeafRow
+from storage.web_tables import AuditRow
+
+CHUNK = 5000
+
+
+def append_leaves(session: Session, kind: str, records: Sequence[dict[str, Any]]) -> int:
+    """Append one leaf per event record (custody or audit) and return the first index."""
+    if not records:
+        raise ValueError("no events to append to the log")
+    count = len(records)
+    size = session.execute(
+        update(LogHeadRow)
+        .where(LogHeadRow.id == 1)
+        .values(size=LogHeadRow.size + count)
+        .returning(LogHeadRow.size)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    first = size - count
+    session.execute(
+        insert(LogLeafRow),
+        [
+            {
+                "idx": first + offset,
+                "kind": kind,
+                "chain": record["item_id"] if kind == CUSTODY else "",
+                "seq": record["seq"],
+                "leaf_hash": leaf_hash(leaf_entry(kind, record)).hex(),
+            }
+            for offset, record in enumerate(records)
+        ],
+    )
+    return first
+
+
+class TlogRepository:
+    """What the domain reads from the log (``evidence.tlog.LogSource``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def head_size(self) -> int:
+        with self.sessions() as session:
+            return int(session.scalar(select(LogHeadRow.size).where(LogHeadRow.id == 1)) or 0)
+
+    def leaf_hashes(self, limit: int | None = None) -> list[bytes]:
+        query = select(LogLeafRow.leaf_hash).order_by(LogLeafRow.idx)
+        if limit is not None:
+            query = query.where(LogLeafRow.idx < limit)
+        with self.sessions() as session:
+            return [
+                bytes.fromhex(h) for h in session.scalars(query.execution_options(yield_per=CHUNK))
+            ]
+
+    def leaves(self) -> list[Leaf]:
+        query = select(LogLeafRow).order_by(LogLeafRow.idx).execution_options(yield_per=CHUNK)
+        with self.sessions() as session:
+            return [_leaf(row) for row in session.scalars(query)]
+
+    def item_leaves(self, item_id: str) -> list[Leaf]:
+        query = (
+            select(LogLeafRow)
+            .where(LogLeafRow.kind == CUSTODY, LogLeafRow.chain == item_id)
+            .order_by(LogLeafRow.seq)
+        )
+        with self.sessions() as session:
+            return [_leaf(row) for row in session.scalars(query)]
+
+    def entries(self) -> Iterator[LogEntry]:
+        """Every custody and audit event as recorded now, whether or not it has a leaf."""
+        with self.sessions() as session:
+            custody = select(CustodyRow).execution_options(yield_per=CHUNK)
+            for event in session.scalars(custody):
+                yield LogEntry(CUSTODY, event.item_id, event.seq, _custody_record(event))
+            audit = select(AuditRow).execution_options(yield_per=CHUNK)
+            for trail in session.scalars(audit):
+                yield LogEntry(AUDIT, "", trail.seq, _audit_record(trail))
+
+    def record_cut(self, cut: Cut) -> None:
+        with self.sessions.begin() as session:
+            session.add(
+                LogBundleCutRow(
+                    bundle=cut.bundle,
+                    urn=cut.urn,
+                    tree_size=cut.size,
+                    root=cut.root.hex(),
+                    note_key=cut.note_key,
+                    cut_at=cut.at,
+                )
+            )
+
+    def cuts(self, urn: str) -> list[Cut]:
+        query = (
+            select(LogBundleCutRow)
+            .where(LogBundleCutRow.urn == urn)
+            .order_by(LogBundleCutRow.tree_size, LogBundleCutRow.bundle)
+        )
+        with self.sessions() as session:
+            return [
+                Cut(r.bundle, r.urn, r.tree_size, bytes.fromhex(r.root), r.note_key, r.cut_at)
+                for r in session.scalars(query)
+            ]
+
+
+def _leaf(row: LogLeafRow) -> Leaf:
+    return Leaf(row.idx, row.kind, row.chain, row.seq, bytes.fromhex(row.leaf_hash))
+
+
+def _custody_record(row: CustodyRow) -> dict[str, Any]:
+    from storage.repository import _event
+
+    return _event(row).as_dict()
+
+
+def _audit_record(row: AuditRow) -> dict[str, Any]:
+    from storage.web_repository import _audit
+
+    return _audit(row).as_dict()
