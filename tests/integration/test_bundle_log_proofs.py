@@ -12,11 +12,11 @@ from bundle_verifier.bundle import verify_bundle
 from bundle_verifier.checkpoint import Checkpoint, sign_checkpoint
 from tests.fixtures.bundles import (
     ExportedBundle,
-    bundle_with_log,
     copy_bundle,
     custody_events,
     origin_for,
     resign,
+    without_log,
 )
 
 
@@ -36,12 +36,7 @@ def edit_proofs(bundle: Path, change) -> None:  # type: ignore[no-untyped-def]
 def test_a_bundle_from_before_the_log_verifies_and_says_the_proofs_are_absent(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = copy_bundle(exported_bundle.path, tmp_path / "old")
-    if (bundle / "log").exists():  # exports now carry log/: strip it as an old export lacks it
-        import shutil
-
-        shutil.rmtree(bundle / "log")
-        resign(bundle, exported_bundle.key)
+    bundle = without_log(exported_bundle, tmp_path / "old")
     report = verify_bundle(bundle)
     assert report.ok, report.problems
     assert report.log is not None and not report.log.present
@@ -52,20 +47,22 @@ def test_a_bundle_from_before_the_log_verifies_and_says_the_proofs_are_absent(
 def test_every_custody_event_is_proven_against_the_signed_checkpoint(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
     report = verify_bundle(bundle)
     assert report.ok, report.problems
     assert report.log is not None and report.log.checkpoint is not None
     assert report.log.events_proven == len(custody_events(bundle))
     assert report.log.checkpoint.origin == origin_for(exported_bundle.key)
-    assert len(report.log.earlier) == 1
+    assert report.log.earlier == [verify_bundle(exported_bundle.first).log.checkpoint.size]
     assert report.notes == []
+    first = verify_bundle(exported_bundle.first)
+    assert first.ok and first.log is not None and first.log.earlier == []
 
 
 def test_a_proof_that_does_not_match_the_checkpoint_is_named(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
 
     def swap_first_sibling(proofs: dict) -> None:
         proofs["events"][1]["proof"][0] = base64.b64encode(bytes(32)).decode()
@@ -82,7 +79,7 @@ def test_a_proof_that_does_not_match_the_checkpoint_is_named(
 def test_an_event_with_no_proof_and_a_proof_for_no_event_are_named(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
 
     def misfile(proofs: dict) -> None:
         proofs["events"][0]["seq"] = 42
@@ -97,7 +94,7 @@ def test_an_event_with_no_proof_and_a_proof_for_no_event_are_named(
 def test_a_checkpoint_signed_by_another_key_is_rejected(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
     note = (bundle / "log/checkpoint.note").read_text()
     body = note[: note.rindex("\n\n") + 1]
     origin, size, root = body.splitlines()
@@ -112,7 +109,7 @@ def test_a_checkpoint_signed_by_another_key_is_rejected(
 def test_an_earlier_checkpoint_the_log_does_not_extend_is_named(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
     [earlier] = json.loads((bundle / "log/proofs.json").read_text())["earlier"]
     origin = origin_for(exported_bundle.key)
     forked = Checkpoint(origin, earlier["size"], bytes(range(32)))
@@ -130,7 +127,7 @@ def test_an_earlier_checkpoint_the_log_does_not_extend_is_named(
 def test_log_files_outside_the_signed_manifests_and_edited_notes_are_named(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
     (bundle / "log/extra.note").write_text("unsigned\n")
     note = bundle / "log/checkpoint.note"
     lines = note.read_text().split("\n")
@@ -146,7 +143,7 @@ def test_log_files_outside_the_signed_manifests_and_edited_notes_are_named(
 def test_a_checkpoint_whose_origin_names_another_key_is_named(
     exported_bundle: ExportedBundle, tmp_path: Path
 ) -> None:
-    bundle = bundle_with_log(exported_bundle, tmp_path / "logged")
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
 
     def rename(proofs: dict) -> None:
         proofs["origin"] = "Test Constabulary/bwv-evidence/0000000000000000"
