@@ -127,6 +127,16 @@ rfc8785` for the canonical JSON of steps 3 and 4).
      against, signed the same way. For each, "earlier" in log/proofs.json gives a
      consistency proof (RFC 9162, section 2.1.4.2) that the newest tree extends it: the
      history a lawyer already holds was appended to, never replaced.
+   - log/checkpoint.tsr and log/earlier/*.tsr, present when the force uses a time-stamping
+     authority (TSA), are RFC 3161 time-stamp responses over the exact bytes of the .note
+     beside each: the TSA signed that it saw those bytes at the time it states. Check them
+     with the TSA's CA certificate, obtained from the TSA:
+
+    TSA_CA=<the TSA's CA certificate, PEM>
+    for t in log/checkpoint.tsr log/earlier/*.tsr; do
+      [ -f "$t" ] && openssl ts -verify -data "${t%.tsr}.note" -in "$t" -CAfile "$TSA_CA"
+    done
+
    A bundle exported before the log existed has no log/ folder; its digests, signature and
    custody chains still verify, and bundle-verify says that its log proofs are absent.
 """

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bundle_verifier.bundle import verify_bundle
-from bundle_verifier.cli import read_pinned_key, require_bag_folder, summary
+from bundle_verifier.cli import read_pinned_key, read_tsa_roots, require_bag_folder, summary
 from bundle_verifier.errors import BadInput
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json
 from evidence.custody import Actor
@@ -55,6 +55,10 @@ def verify(
         Path | None,
         typer.Option("--public-key", help="PEM public key the bundle must be signed with."),
     ] = None,
+    tsa_ca: Annotated[
+        list[Path] | None,
+        typer.Option("--tsa-ca", help="PEM certificate(s) of a trusted time-stamping authority."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check every digest, the signature, each custody chain and the log proofs; list problems.
@@ -63,10 +67,11 @@ def verify(
     """
     try:
         pinned = read_pinned_key(public_key)
+        roots = read_tsa_roots(tsa_ca or [])
         require_bag_folder(bundle)
     except BadInput as exc:
         raise InvalidInput(str(exc)) from exc
-    report = verify_bundle(bundle, pinned)
+    report = verify_bundle(bundle, pinned, roots)
     if as_json:
         print_json(report.as_dict())
     elif report.ok:

@@ -61,7 +61,7 @@ def hand_check(bundle: Path, exhibit: int = 0, position: int = -1) -> tuple[str,
 
 def test_the_bundle_carries_this_text_and_it_names_every_step() -> None:
     blocks = code_blocks(VERIFY_TEXT)
-    assert len(blocks) == 6
+    assert len(blocks) == 7
     for needle in ("RFC 8785", "format 1", "SHA-256(0x00 ||", "SHA-256(0x01 ||", "C2SP"):
         assert needle in VERIFY_TEXT
 

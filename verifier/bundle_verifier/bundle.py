@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bundle_verifier.bagit import ALGORITHMS, BagCheck, check_bag
@@ -58,7 +59,11 @@ class BundleReport:
         }
 
 
-def verify_bundle(root: Path, pinned: Ed25519PublicKey | None = None) -> BundleReport:
+def verify_bundle(
+    root: Path,
+    pinned: Ed25519PublicKey | None = None,
+    tsa_roots: list[x509.Certificate] | None = None,
+) -> BundleReport:
     bag = check_bag(root)
     report = BundleReport(bundle=str(root), urn=bag.info_value("Case-URN"))
     report.problems.extend(bag.problems)
@@ -66,10 +71,16 @@ def verify_bundle(root: Path, pinned: Ed25519PublicKey | None = None) -> BundleR
         return report
     key = _check_signature(root, bag, pinned, report)
     exhibits = _check_exhibits(root, bag, report)
-    report.log = check_log(root, bag.covered_tag_files(), key, report.signer, exhibits)
+    report.log = check_log(root, bag.covered_tag_files(), key, report.signer, exhibits, tsa_roots)
     report.problems.extend(report.log.problems)
     if not report.log.present:
         report.notes.append(NO_LOG_NOTE)
+    report.notes.extend(
+        f"{name}: stamped {stamp.time.isoformat()} by {stamp.tsa}; that TSA's certificate was "
+        "not checked against a trusted one (give it with --tsa-ca)"
+        for name, stamp in report.log.timestamps.items()
+        if not stamp.trusted
+    )
     return report
 
 

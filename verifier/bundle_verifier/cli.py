@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bundle_verifier.bundle import BundleReport, verify_bundle
@@ -28,6 +29,18 @@ def read_pinned_key(path: Path | None) -> Ed25519PublicKey | None:
         return load_public_key(path.read_bytes(), str(path))
     except OSError as exc:
         raise BadInput(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def read_tsa_roots(paths: Sequence[Path]) -> list[x509.Certificate]:
+    roots = []
+    for path in paths:
+        try:
+            roots.extend(x509.load_pem_x509_certificates(path.read_bytes()))
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot be read ({exc.strerror})") from exc
+        except ValueError as exc:
+            raise BadInput(f"{path}: not PEM certificates ({exc})") from exc
+    return roots
 
 
 def require_bag_folder(folder: Path) -> None:
@@ -69,15 +82,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("bundle", type=Path, help="the bundle's folder")
     parser.add_argument("--public-key", type=Path, help="PEM public key it must be signed with")
+    parser.add_argument(
+        "--tsa-ca",
+        type=Path,
+        action="append",
+        default=[],
+        help="PEM certificate(s) of a trusted time-stamping authority (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     args = parser.parse_args(argv)
     try:
         pinned = read_pinned_key(args.public_key)
+        roots = read_tsa_roots(args.tsa_ca)
         require_bag_folder(args.bundle)
     except BadInput as exc:
         print(f"bundle-verify: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    report = verify_bundle(args.bundle, pinned)
+    report = verify_bundle(args.bundle, pinned, roots)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     elif report.ok:

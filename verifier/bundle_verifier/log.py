@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bundle_verifier.bagit import is_safe_relative
@@ -23,6 +24,7 @@ from bundle_verifier.canonical import leaf_entry
 from bundle_verifier.checkpoint import Checkpoint, open_checkpoint
 from bundle_verifier.errors import VerificationError
 from bundle_verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
+from bundle_verifier.timestamp import Timestamp, verify_timestamp
 
 LOG_DIR = "log"
 CHECKPOINT_FILE = "log/checkpoint.note"
@@ -46,6 +48,7 @@ class LogResult:
     checkpoint: Checkpoint | None = None
     events_proven: int = 0
     earlier: list[int] = field(default_factory=list)
+    timestamps: dict[str, Timestamp] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         cp = self.checkpoint
@@ -56,6 +59,7 @@ class LogResult:
             "root": cp.root.hex() if cp else None,
             "events_proven": self.events_proven,
             "earlier_checkpoints": self.earlier,
+            "timestamps": {name: stamp.as_dict() for name, stamp in self.timestamps.items()},
         }
 
 
@@ -65,6 +69,7 @@ def check_log(
     key: Ed25519PublicKey | None,
     signer: str | None,
     exhibits: list[ExhibitLog],
+    tsa_roots: list[x509.Certificate] | None = None,
 ) -> LogResult:
     if not (root / LOG_DIR).exists():
         return LogResult(present=False)
@@ -96,7 +101,22 @@ def check_log(
         )
     _check_events(proofs, checkpoint, exhibits, result)
     _check_earlier(root, proofs, checkpoint, key, signer, result)
+    _check_timestamps(root, tsa_roots or [], result)
     return result
+
+
+def _check_timestamps(root: Path, roots: list[x509.Certificate], result: LogResult) -> None:
+    """An RFC 3161 token beside a note (``X.tsr`` for ``X.note``) must stamp its bytes."""
+    for token in sorted((root / LOG_DIR).rglob("*.tsr")):
+        name = token.relative_to(root).as_posix()
+        note = token.with_suffix(".note")
+        if not note.is_file():
+            result.problems.append(f"{name}: a time stamp with no note beside it")
+            continue
+        try:
+            result.timestamps[name] = verify_timestamp(token.read_bytes(), note.read_bytes(), roots)
+        except VerificationError as exc:
+            result.problems.append(f"{name}: {exc}")
 
 
 def _read_json(root: Path, name: str, result: LogResult) -> dict[str, Any] | None:
