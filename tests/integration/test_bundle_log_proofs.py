@@ -161,3 +161,29 @@ def test_a_checkpoint_whose_origin_names_another_key_is_named(
         f"log/checkpoint.note: its origin {other_origin!r} does not name the bundle's signing key"
         in problems_of(bundle)
     )
+
+
+def test_proofs_naming_paths_outside_log_or_malformed_entries_are_named(
+    exported_bundle: ExportedBundle, tmp_path: Path
+) -> None:
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "logged")
+
+    def escape(proofs: dict) -> None:
+        proofs["checkpoint"] = "log/../../outside.note"
+
+    edit_proofs(bundle, escape)
+    resign(bundle, exported_bundle.key)
+    assert "log/proofs.json: names an unsafe checkpoint path 'log/../../outside.note'" in (
+        problems_of(bundle)
+    )
+    bundle = copy_bundle(exported_bundle.path, tmp_path / "malformed")
+
+    def break_entries(proofs: dict) -> None:
+        proofs["events"][0]["proof"] = "not a list"
+        proofs["earlier"][0]["consistency_proof"] = ["***"]
+
+    edit_proofs(bundle, break_entries)
+    resign(bundle, exported_bundle.key)
+    problems = problems_of(bundle)
+    assert "custody event 1 (received): its entry in log/proofs.json is malformed" in problems
+    assert "log/proofs.json: the entry for log/earlier/" in problems
