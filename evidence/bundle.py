@@ -35,7 +35,7 @@ from evidence.model import EvidenceItem, iso_utc, utcnow
 from evidence.ports import ObjectStore, Repository
 from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
-from evidence.tlog import Cut, LogSource, Notary
+from evidence.tlog import Cut, LogSource, Notary, TimeStamper
 from evidence.tlog_bundle import ExhibitEvents, bundle_log
 from evidence.verify_text import VERIFY_TEXT
 
@@ -79,6 +79,7 @@ def export_bundle(
     actor: Actor,
     transcripts: TranscriptSource,
     tlog: LogSource,
+    stamper: TimeStamper | None = None,
 ) -> Path:
     """Write the bundle under ``out_dir`` and return its folder.
 
@@ -97,7 +98,7 @@ def export_bundle(
     try:
         cut = _write(
             case, exhibits, repo, store, key, organisation, staging, actor, transcripts, name,
-            exported, tlog,
+            exported, tlog, stamper,
         )  # fmt: skip
         staging.rename(final)
         tlog.record_cut(cut)
@@ -128,6 +129,7 @@ def _write(
     name: str,
     exported: list[str],
     tlog: LogSource,
+    stamper: TimeStamper | None,
 ) -> Cut:
     writer = BagWriter(staging)
     ordered = sorted(exhibits, key=lambda e: e.exhibit_ref)
@@ -188,7 +190,7 @@ def _write(
     writer.add_tag_file(PUBLIC_KEY_FILE, key.public_pem)
     writer.add_tag_file("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
     notary = Notary.for_installation(organisation, key)
-    material = bundle_log(tlog, store, notary, case.urn, name, proven)
+    material = bundle_log(tlog, store, notary, case.urn, name, proven, stamper)
     for path, data in material.files.items():
         writer.add_tag_file(path, data)
     writer.finish(

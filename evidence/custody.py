@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from bundle_verifier import canonical
-
 from evidence.model import CustodyEvent, iso_utc, utcnow
 
 GENESIS = "0" * 64

@@ -24,7 +24,6 @@ from typing import Any, Protocol
 from bundle_verifier import merkle
 from bundle_verifier.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from bundle_verifier.errors import VerificationError
-
 from evidence.errors import FixityError
 from evidence.ports import ObjectStore
 from evidence.signing import SigningKey
@@ -70,8 +69,6 @@ class Cut:
 class LogSource(Protocol):
     """What the domain reads from the log's leaves (``storage.tlog_repository``)."""
 
-    def head_size(self) -> int: ...
-
     def leaf_hashes(self, limit: int | None = None) -> list[bytes]: ...
 
     def leaves(self) -> list[Leaf]: ...
@@ -83,6 +80,17 @@ class LogSource(Protocol):
     def record_cut(self, cut: Cut) -> None: ...
 
     def cuts(self, urn: str) -> list[Cut]: ...
+
+
+class TimeStamper(Protocol):
+    def stamp(self, data: bytes) -> bytes:
+        """An RFC 3161 TimeStampResp (DER) over ``data``, from a trusted time authority."""
+        ...
+
+
+def token_key(checkpoint_key: str) -> str:
+    """Where a checkpoint's RFC 3161 token is kept: beside it, ``.tsr`` for ``.note``."""
+    return checkpoint_key.removesuffix(".note") + ".tsr"
 
 
 def describe_event(kind: str, chain: str, seq: int) -> str:
@@ -177,12 +185,15 @@ def prefix_problem(hashes: Sequence[bytes], newest: StoredCheckpoint) -> str | N
     return None
 
 
-def write_checkpoint(log: LogSource, store: ObjectStore, notary: Notary) -> StoredCheckpoint | None:
+def write_checkpoint(
+    log: LogSource, store: ObjectStore, notary: Notary, stamper: TimeStamper | None = None
+) -> StoredCheckpoint | None:
     """Sign the tree as it stands and write it to the store, unless nothing is new.
 
     Returns the newest checkpoint (the one written now, or the one already there); None
     while the log is empty. Raises ``FixityError`` if the tree does not extend the newest
-    checkpoint already written: that history is not signed again.
+    checkpoint already written: that history is not signed again. With a ``stamper``, the
+    new checkpoint also gets an RFC 3161 token, stored beside it.
     """
     hashes = log.leaf_hashes()
     newest = newest_checkpoint(store, notary)
@@ -198,4 +209,6 @@ def write_checkpoint(log: LogSource, store: ObjectStore, notary: Notary) -> Stor
     note = notary.sign(len(hashes), root)
     key = checkpoint_key(len(hashes), root)
     store.put_named(key, note.encode("utf-8"))
+    if stamper is not None:
+        store.put_named(token_key(key), stamper.stamp(note.encode("utf-8")))
     return read_checkpoint(store, key, notary)

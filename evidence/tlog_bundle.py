@@ -4,7 +4,9 @@
   commits to every event of every exhibit's custody log;
 - ``log/proofs.json``: an inclusion proof for each of those events, and for each checkpoint
   an earlier bundle of the case was cut against, a consistency proof to the new one;
-- ``log/earlier/<size>-<root hex, first 16>.note``: those earlier checkpoints.
+- ``log/earlier/<size>-<root hex, first 16>.note``: those earlier checkpoints;
+- ``log/checkpoint.tsr`` and ``log/earlier/*.tsr``: their RFC 3161 timestamp tokens, when
+  ``EVIDENCE_TSA_URL`` is set.
 
 A lawyer who kept last month's bundle can so prove that this month's history extends it.
 """
@@ -17,11 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bundle_verifier import merkle
-
-from evidence.errors import FixityError
+from evidence.errors import FixityError, NotFound
 from evidence.model import CustodyEvent, utcnow
 from evidence.ports import ObjectStore
-from evidence.tlog import Cut, LogSource, Notary, read_checkpoint, write_checkpoint
+from evidence.tlog import (
+    Cut,
+    LogSource,
+    Notary,
+    TimeStamper,
+    read_checkpoint,
+    token_key,
+    write_checkpoint,
+)
 from evidence.tlog_proofs import b64, committed_hashes, describe, event_proofs
 
 LOG_DIR = "log"
@@ -49,8 +58,9 @@ def bundle_log(
     urn: str,
     bundle: str,
     exhibits: Sequence[ExhibitEvents],
+    stamper: TimeStamper | None = None,
 ) -> BundleLog:
-    checkpoint = write_checkpoint(log, store, notary)
+    checkpoint = write_checkpoint(log, store, notary, stamper)
     if checkpoint is None:
         raise FixityError(f"bundle {bundle}: the log is empty, so nothing can be proven")
     hashes = committed_hashes(log, checkpoint)
@@ -73,6 +83,7 @@ def bundle_log(
                 }
             )
     files: dict[str, bytes] = {CHECKPOINT_FILE: checkpoint.note.encode("utf-8")}
+    _token(store, checkpoint.key, CHECKPOINT_FILE, files)
     earlier = []
     seen: set[str] = set()
     for cut in log.cuts(urn):
@@ -90,6 +101,7 @@ def bundle_log(
             )
         name = f"{LOG_DIR}/earlier/{old.size}-{old.root.hex()[:16]}.note"
         files[name] = old.note.encode("utf-8")
+        _token(store, old.key, name, files)
         path = [b64(node) for node in nodes]
         earlier.append({"note": name, "size": old.size, "consistency_proof": path})
     proofs: dict[str, Any] = {
@@ -102,3 +114,11 @@ def bundle_log(
     files[PROOFS_FILE] = (json.dumps(proofs, indent=2) + "\n").encode("utf-8")
     cut = Cut(bundle, urn, checkpoint.size, checkpoint.root, checkpoint.key, utcnow())
     return BundleLog(files, cut)
+
+
+def _token(store: ObjectStore, key: str, name: str, files: dict[str, bytes]) -> None:
+    """Carry the checkpoint's RFC 3161 token (``.tsr`` beside ``.note``) when it has one."""
+    try:
+        files[token_key(name)] = store.get_named(token_key(key))
+    except NotFound:
+        return

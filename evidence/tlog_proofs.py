@@ -11,7 +11,6 @@ from typing import Any
 
 from bundle_verifier import merkle
 from bundle_verifier.canonical import leaf_entry
-
 from evidence.errors import EvidenceError, FixityError
 from evidence.model import CustodyEvent
 from evidence.ports import ObjectStore

@@ -1,11 +1,11 @@
 """The transparency log's leaves in the database, appended in the event's own transaction.
 
 Every custody and audit event becomes the next leaf of one Merkle tree. The index must be
-gap-free and unique however many writers there are, so every append increments the single
-``log_head`` row with ``UPDATE ... RETURNING``: on PostgreSQL the row lock it takes is held to
-commit, so appenders queue on it (and a rolled-back append gives its indices back); SQLite's
-transactions begin IMMEDIATE and are serialised already. The lock is taken as the last step of
-a transaction, after the item row or audit lock, so appenders cannot deadlock on it.
+gap-free and unique however many writers there are, so appenders take turns: SQLite's
+transactions begin IMMEDIATE and are serialised already; on PostgreSQL a transaction-scoped
+advisory lock, held to commit, queues them. The next index is then one past the largest, and
+a rolled-back append gives its indices back. The lock is the last one a transaction takes
+(after the item's row lock, or the audit trail's lock), so appenders cannot deadlock on it.
 """
 
 from __future__ import annotations
@@ -13,33 +13,33 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bundle_verifier.canonical import leaf_entry
-from bundle_verifier.merkle import leaf_hash
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bundle_verifier.canonical import leaf_entry
+from bundle_verifier.merkle import leaf_hash
 from evidence.tlog import Cut, Leaf, LogEntry
 from storage.tables import CustodyRow
-from storage.tlog_tables import AUDIT, CUSTODY, LogBundleCutRow, LogHeadRow, LogLeafRow
+from storage.tlog_tables import AUDIT, CUSTODY, LogBundleCutRow, LogLeafRow
 from storage.web_tables import AuditRow
 
 CHUNK = 5000
+# Any fixed number, distinct from the audit trail's: the key of the PostgreSQL lock above.
+LOG_LOCK_KEY = 0x746C6F67
 
 
 def append_leaves(session: Session, kind: str, records: Sequence[dict[str, Any]]) -> int:
     """Append one leaf per event record (custody or audit) and return the first index."""
     if not records:
         raise ValueError("no events to append to the log")
-    count = len(records)
-    size = session.execute(
-        update(LogHeadRow)
-        .where(LogHeadRow.id == 1)
-        .values(size=LogHeadRow.size + count)
-        .returning(LogHeadRow.size)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    first = size - count
-    session.execute(
+    # Core statements on the session's connection: the ORM's bulk paths cost more than the
+    # append itself, and ingest must not slow down for the log.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(LOG_LOCK_KEY)))
+    last = connection.execute(select(func.max(LogLeafRow.idx))).scalar()
+    first = 0 if last is None else last + 1
+    connection.execute(
         insert(LogLeafRow),
         [
             {
@@ -60,10 +60,6 @@ class TlogRepository:
 
     def __init__(self, engine: Engine) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def head_size(self) -> int:
-        with self.sessions() as session:
-            return int(session.scalar(select(LogHeadRow.size).where(LogHeadRow.id == 1)) or 0)
 
     def leaf_hashes(self, limit: int | None = None) -> list[bytes]:
         query = select(LogLeafRow.leaf_hash).order_by(LogLeafRow.idx)

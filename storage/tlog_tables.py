@@ -1,5 +1,5 @@
-"""Tables of the transparency log: its leaves, its size, and the checkpoints bundles were cut
-against. The checkpoints themselves live in the object store, which is the copy that counts."""
+"""Tables of the transparency log: its leaves and the checkpoints bundles were cut against.
+The checkpoints themselves live in the object store, which is the copy that counts."""
 
 from __future__ import annotations
 
@@ -20,21 +20,15 @@ class LogLeafRow(Base):
     __tablename__ = "log_leaves"
     __table_args__ = (UniqueConstraint("kind", "chain", "seq", name="uq_log_leaf_event"),)
 
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # INTEGER on SQLite makes the index the rowid itself: no second b-tree to write.
+    idx: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
     kind: Mapped[str] = mapped_column(String(8))
     # The item id for a custody event; "" for the audit trail, which is one chain.
     chain: Mapped[str] = mapped_column(String(32))
     seq: Mapped[int] = mapped_column(Integer)
     leaf_hash: Mapped[str] = mapped_column(String(64))
-
-
-class LogHeadRow(Base):
-    """A single row holding the tree's size: the one place every appender serialises on."""
-
-    __tablename__ = "log_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class LogBundleCutRow(Base):

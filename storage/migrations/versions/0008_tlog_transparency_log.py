@@ -1,5 +1,5 @@
 """The transparency log: a canonical-form version on every custody and audit event, the
-log's leaves and size, and the checkpoints bundles were cut against.
+log's leaves, and the checkpoints bundles were cut against.
 
 Events already recorded keep format 1 and become the first leaves of the tree (custody
 events in the order they were written, then the audit trail), so every event is in the log.
@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
 from bundle_verifier.canonical import leaf_entry
 from bundle_verifier.merkle import leaf_hash
-
 from storage.tables import UTCDateTime
 
 revision = "0008_tlog"
@@ -33,17 +33,17 @@ def upgrade() -> None:
             batch.add_column(sa.Column("format", sa.Integer(), nullable=False, server_default="1"))
     leaves = op.create_table(
         "log_leaves",
-        sa.Column("idx", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column(
+            "idx",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=False,
+        ),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("chain", sa.String(32), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("leaf_hash", sa.String(64), nullable=False),
         sa.UniqueConstraint("kind", "chain", "seq", name="uq_log_leaf_event"),
-    )
-    head = op.create_table(
-        "log_head",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column("size", sa.BigInteger(), nullable=False),
     )
     op.create_table(
         "log_bundle_cuts",
@@ -58,7 +58,6 @@ def upgrade() -> None:
     rows = _existing_leaves()
     if rows:
         op.bulk_insert(leaves, rows)
-    op.bulk_insert(head, [{"id": 1, "size": len(rows)}])
 
 
 def _existing_leaves() -> list[dict[str, Any]]:
@@ -96,7 +95,6 @@ def _existing_leaves() -> list[dict[str, Any]]:
 def downgrade() -> None:
     op.drop_index("ix_log_bundle_cuts_urn", "log_bundle_cuts")
     op.drop_table("log_bundle_cuts")
-    op.drop_table("log_head")
     op.drop_table("log_leaves")
     for table in ("audit_events", "custody_events"):
         with op.batch_alter_table(table) as batch:
