@@ -37,30 +37,13 @@ from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
 from evidence.tlog import Cut, LogSource, Notary, TimeStamper
 from evidence.tlog_bundle import ExhibitEvents, bundle_log
+from evidence.verify_text import VERIFY_TEXT
 
 EXPORT_ACTION = "exported-to-cps"
 ABANDONED_ACTION = "export-abandoned"
 PUBLIC_KEY_FILE = "signing-key.pub.pem"
 EXHIBITS_FILE = "data/exhibits.json"
 TranscriptSource = Callable[[EvidenceItem], dict[str, bytes]]
-
-VERIFY_TEXT = """How to verify this bundle without the exporting force's systems
-=================================================================
-
-1. Digests: any BagIt validator, e.g. `bagit.py --validate .` (pip install bagit),
-   checks every file against manifest-sha256.txt and manifest-sha512.txt and the
-   tag files against tagmanifest-*.txt.
-2. Signature: the tag manifests are signed with the exporting organisation's Ed25519 key.
-   With OpenSSL 3:
-     openssl pkeyutl -verify -pubin -inkey signing-key.pub.pem -rawin \\
-       -in tagmanifest-sha256.txt -sigfile tagmanifest-sha256.txt.sig
-   Compare the key's fingerprint (SHA-256 of the raw public key, in bag-info.txt as
-   Signing-Key-Fingerprint) with the one the organisation published.
-3. Continuity: data/exhibits/<REF>/custody.json is a hash chain; each event's "hash" is
-   SHA-256 of the canonical JSON of the other fields, and "prev_hash" is the event before.
-   The last event of each exhibit is its export into this bundle.
-All three checks at once: `evidence bundle verify . [--public-key KEY.pem]`.
-"""
 
 
 @dataclass(frozen=True)

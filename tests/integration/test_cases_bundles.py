@@ -11,7 +11,7 @@ from pathlib import Path
 import bagit
 import pytest
 
-from evidence.bundle_verify import verify_bundle
+from bundle_verifier.bundle import verify_bundle
 from evidence.custody import Actor, verify_chain
 from evidence.errors import Conflict, FixityError, InvalidInput, NotFound
 from evidence.model import EvidenceItem, utcnow

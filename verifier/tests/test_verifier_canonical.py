@@ -93,11 +93,13 @@ def test_format_1_is_python_sorted_json_as_before() -> None:
 
 
 def test_event_hash_uses_the_events_own_format_and_skips_its_hash() -> None:
-    old = {"seq": 1, "at": "2026-01-01T00:00:00Z", "value": 1e21, "hash": "ignored"}
-    expected_old = hashlib.sha256(b'{"at":"2026-01-01T00:00:00Z","seq":1,"value":1e+21}')
-    assert event_hash(old) == expected_old.hexdigest()
+    # 0.000001 and the key order tell the formats apart: Python writes 1e-06 and sorts by
+    # code point; RFC 8785 writes 0.000001 and sorts by UTF-16 code unit.
+    old = {"seq": 1, "value": 0.000001, "\ufb33": 1, "\U0001f600": 2, "hash": "ignored"}
+    expected_old = '{"seq":1,"value":1e-06,"\ufb33":1,"\U0001f600":2}'.encode()
+    assert event_hash(old) == hashlib.sha256(expected_old).hexdigest()
     new = {**old, "format": 2}
-    expected_new = b'{"at":"2026-01-01T00:00:00Z","format":2,"seq":1,"value":1e+21}'
+    expected_new = '{"format":2,"seq":1,"value":0.000001,"\U0001f600":2,"\ufb33":1}'.encode()
     assert event_hash(new) == hashlib.sha256(expected_new).hexdigest()
     assert CURRENT_FORMAT == 2
 
