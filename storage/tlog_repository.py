@@ -11,7 +11,7 @@ a rolled-back append gives its indices back. The lock is the last one a transact
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,9 +71,10 @@ class TlogRepository:
             ]
 
     def leaves(self) -> list[Leaf]:
-        query = select(LogLeafRow).order_by(LogLeafRow.idx).execution_options(yield_per=CHUNK)
+        query = select(*LogLeafRow.__table__.c).order_by(LogLeafRow.idx)
         with self.sessions() as session:
-            return [_leaf(row) for row in session.scalars(query)]
+            rows = session.execute(query.execution_options(yield_per=CHUNK))
+            return [_leaf(cast(LogLeafRow, row)) for row in rows]
 
     def item_leaves(self, item_id: str) -> list[Leaf]:
         query = (
@@ -86,13 +87,16 @@ class TlogRepository:
 
     def entries(self) -> Iterator[LogEntry]:
         """Every custody and audit event as recorded now, whether or not it has a leaf."""
+        # Plain rows, not ORM objects: a full check reads every event, and the identity map
+        # would cost more than the rows. They carry the same attribute names as the models.
         with self.sessions() as session:
-            custody = select(CustodyRow).execution_options(yield_per=CHUNK)
-            for event in session.scalars(custody):
-                yield LogEntry(CUSTODY, event.item_id, event.seq, _custody_record(event))
-            audit = select(AuditRow).execution_options(yield_per=CHUNK)
-            for trail in session.scalars(audit):
-                yield LogEntry(AUDIT, "", trail.seq, _audit_record(trail))
+            custody = select(*CustodyRow.__table__.c).execution_options(yield_per=CHUNK)
+            for event in session.execute(custody):
+                record = _custody_record(cast(CustodyRow, event))
+                yield LogEntry(CUSTODY, event.item_id, event.seq, record)
+            audit = select(*AuditRow.__table__.c).execution_options(yield_per=CHUNK)
+            for trail in session.execute(audit):
+                yield LogEntry(AUDIT, "", trail.seq, _audit_record(cast(AuditRow, trail)))
 
     def record_cut(self, cut: Cut) -> None:
         with self.sessions.begin() as session:
