@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from bundle_verifier.canonical import CURRENT_FORMAT
 from evidence.custody import GENESIS, canonical_json, event_hash, link_problems
 from evidence.model import iso_utc, utcnow
 
@@ -29,9 +30,14 @@ class AuditEvent:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    format: int = 1
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The hashed record; format 1 events were hashed without a ``format`` field."""
+        record = asdict(self)
+        if self.format == 1:
+            del record["format"]
+        return record
 
 
 def next_audit_event(
@@ -55,6 +61,7 @@ def next_audit_event(
         "address": address,
         "details": json.loads(canonical_json(details or {})),
         "prev_hash": previous.hash if previous else GENESIS,
+        "format": CURRENT_FORMAT,
     }
     return AuditEvent(**fields, hash=event_hash(fields))
 

@@ -12,6 +12,9 @@ Layout of a bundle (a BagIt bag):
   ``tagmanifest-sha256.txt.sig`` / ``tagmanifest-sha512.txt.sig``: raw Ed25519 signatures
   over the tag manifests, which cover the payload manifests, so a changed byte anywhere
   either breaks a digest or, if the manifests are recomputed, breaks the signature.
+- ``log/``: the transparency-log checkpoint taken after the export events, inclusion proofs
+  of every custody event, and consistency proofs from the checkpoints earlier bundles of the
+  case were cut against (``evidence.tlog_bundle``).
 """
 
 from __future__ import annotations
@@ -32,30 +35,15 @@ from evidence.model import EvidenceItem, iso_utc, utcnow
 from evidence.ports import ObjectStore, Repository
 from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
+from evidence.tlog import Cut, LogSource, Notary, TimeStamper
+from evidence.tlog_bundle import ExhibitEvents, bundle_log
+from evidence.verify_text import VERIFY_TEXT
 
 EXPORT_ACTION = "exported-to-cps"
 ABANDONED_ACTION = "export-abandoned"
 PUBLIC_KEY_FILE = "signing-key.pub.pem"
 EXHIBITS_FILE = "data/exhibits.json"
 TranscriptSource = Callable[[EvidenceItem], dict[str, bytes]]
-
-VERIFY_TEXT = """How to verify this bundle without the exporting force's systems
-=================================================================
-
-1. Digests: any BagIt validator, e.g. `bagit.py --validate .` (pip install bagit),
-   checks every file against manifest-sha256.txt and manifest-sha512.txt and the
-   tag files against tagmanifest-*.txt.
-2. Signature: the tag manifests are signed with the exporting organisation's Ed25519 key.
-   With OpenSSL 3:
-     openssl pkeyutl -verify -pubin -inkey signing-key.pub.pem -rawin \\
-       -in tagmanifest-sha256.txt -sigfile tagmanifest-sha256.txt.sig
-   Compare the key's fingerprint (SHA-256 of the raw public key, in bag-info.txt as
-   Signing-Key-Fingerprint) with the one the organisation published.
-3. Continuity: data/exhibits/<REF>/custody.json is a hash chain; each event's "hash" is
-   SHA-256 of the canonical JSON of the other fields, and "prev_hash" is the event before.
-   The last event of each exhibit is its export into this bundle.
-All three checks at once: `evidence bundle verify . [--public-key KEY.pem]`.
-"""
 
 
 @dataclass(frozen=True)
@@ -90,6 +78,8 @@ def export_bundle(
     out_dir: Path,
     actor: Actor,
     transcripts: TranscriptSource,
+    tlog: LogSource,
+    stamper: TimeStamper | None = None,
 ) -> Path:
     """Write the bundle under ``out_dir`` and return its folder.
 
@@ -106,11 +96,12 @@ def export_bundle(
         raise InvalidInput(f"{final}: already exists; choose another folder")
     exported: list[str] = []
     try:
-        _write(
+        cut = _write(
             case, exhibits, repo, store, key, organisation, staging, actor, transcripts, name,
-            exported,
+            exported, tlog, stamper,
         )  # fmt: skip
         staging.rename(final)
+        tlog.record_cut(cut)
     except BaseException as exc:
         # The custody log is append-only: an export recorded but not completed is closed by
         # a further event rather than by removing the first.
@@ -137,7 +128,9 @@ def _write(
     transcripts: TranscriptSource,
     name: str,
     exported: list[str],
-) -> None:
+    tlog: LogSource,
+    stamper: TimeStamper | None,
+) -> Cut:
     writer = BagWriter(staging)
     ordered = sorted(exhibits, key=lambda e: e.exhibit_ref)
     listing: list[dict[str, Any]] = []
@@ -169,6 +162,7 @@ def _write(
     export = {"organisation": organisation, "exported_at": iso_utc(utcnow())}
     export["fingerprint"] = key.fingerprint
     rows = []
+    proven: list[ExhibitEvents] = []
     for exhibit, entry in zip(ordered, listing, strict=True):
         repo.append_event(
             exhibit.item.id,
@@ -187,6 +181,7 @@ def _write(
         log = [event.as_dict() for event in events]
         writer.add_payload_bytes(entry["custody"][len("data/") :], _json(log))
         entry["custody_head"] = events[-1].hash
+        proven.append(ExhibitEvents(exhibit.exhibit_ref, exhibit.item.id, events))
         rows.append(ScheduleRow(exhibit.exhibit_ref, exhibit.item, entry["media"], tuple(events)))
     writer.add_payload_bytes("exhibits.json", _json({"urn": case.urn, "exhibits": listing}))
     writer.add_payload_bytes("case.json", _json(case.as_dict()))
@@ -194,6 +189,10 @@ def _write(
     writer.add_payload_bytes("exhibit-schedule.html", schedule_html(case, rows, export))
     writer.add_tag_file(PUBLIC_KEY_FILE, key.public_pem)
     writer.add_tag_file("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
+    notary = Notary.for_installation(organisation, key)
+    material = bundle_log(tlog, store, notary, case.urn, name, proven, stamper)
+    for path, data in material.files.items():
+        writer.add_tag_file(path, data)
     writer.finish(
         [
             ("Source-Organization", organisation),
@@ -210,6 +209,7 @@ def _write(
     for algorithm in ALGORITHMS:
         manifest = staging / f"tagmanifest-{algorithm}.txt"
         (staging / f"{manifest.name}.sig").write_bytes(key.sign(manifest.read_bytes()))
+    return material.cut
 
 
 def _json(value: Any) -> bytes:

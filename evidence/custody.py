@@ -3,12 +3,16 @@
 An event's hash covers every field but itself, in canonical JSON, so an edited, removed,
 inserted or reordered event breaks the chain, and a truncated log no longer ends at the
 head recorded on the item.
+
+The canonical form is versioned by the event's ``format`` field, which is itself hashed:
+new events are format 2 (RFC 8785, the JSON Canonicalization Scheme, reproducible in any
+language); events written before formats existed carry no ``format`` and hash under format
+1. The rules live in ``bundle_verifier.canonical``, the same code the offline verifier runs.
 """
 
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 import socket
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bundle_verifier import canonical
 from evidence.errors import CustodyBroken, InvalidInput
 from evidence.model import ITEM_DETAIL_FIELDS, KINDS, CustodyEvent, iso_utc, parse_iso, utcnow
 
@@ -49,8 +54,7 @@ def canonical_json(value: Any) -> str:
 
 
 def event_hash(fields: dict[str, Any]) -> str:
-    hashed = {key: fields[key] for key in sorted(fields) if key != "hash"}
-    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+    return canonical.event_hash(fields)
 
 
 def next_event(
@@ -73,6 +77,7 @@ def next_event(
         "sha256": sha256,
         "details": json.loads(canonical_json(details or {})),
         "prev_hash": previous.hash if previous else GENESIS,
+        "format": canonical.CURRENT_FORMAT,
     }
     return CustodyEvent(**fields, hash=event_hash(fields))
 

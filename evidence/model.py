@@ -123,9 +123,11 @@ class CustodyEvent:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    format: int = 1
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The hashed record; format 1 events were hashed without a ``format`` field."""
+        record: dict[str, Any] = {
             "item_id": self.item_id,
             "seq": self.seq,
             "action": self.action,
@@ -137,6 +139,9 @@ class CustodyEvent:
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
+        if self.format != 1:
+            record["format"] = self.format
+        return record
 
 
 @dataclass(frozen=True)

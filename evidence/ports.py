@@ -56,6 +56,22 @@ class ObjectStore(Protocol):
         """Size and retention facts about a stored object, as the store reports them."""
         ...
 
+    def put_named(self, key: str, data: bytes) -> bool:
+        """Write ``data`` under the name ``key`` once, as immutable as evidence.
+
+        True when written now; False when these very bytes were already there (a rerun).
+        Other bytes under the name are never replaced: that raises ``Conflict``.
+        """
+        ...
+
+    def get_named(self, key: str) -> bytes:
+        """The bytes first written under ``key`` (``NotFound`` when there are none)."""
+        ...
+
+    def list_named(self, folder: str) -> list[str]:
+        """The names of the objects in ``folder`` (e.g. ``log/checkpoints``), sorted."""
+        ...
+
 
 class MediaProbe(Protocol):
     def probe(self, path: Path, label: str) -> MediaInfo:

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     organisation: str = "Police Force (unset: EVIDENCE_ORGANISATION)"
     signing_key: Path | None = None
     link_window_minutes: int = Field(default=120, ge=0)
+    tsa_url: str | None = None
 
     signin_max_failures: int = Field(default=5, ge=1)
     signin_max_failures_per_address: int = Field(default=20, ge=1)

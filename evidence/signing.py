@@ -1,22 +1,22 @@
-"""Ed25519 signing keys for CPS bundles: the exporting organisation's key, and verification.
+"""Ed25519 signing keys for CPS bundles: the exporting organisation's key.
 
 The key is ``EVIDENCE_SIGNING_KEY`` (a PEM private key) when set; otherwise one is generated
 on first use at ``EVIDENCE_HOME/keys/bundle-signing-key.pem``, readable by its owner only.
 A key's fingerprint is ``SHA256:`` and the hex SHA-256 of its raw 32-byte public key.
+Verification lives in the standalone verifier (``bundle_verifier``), so there is one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from evidence.errors import ConfigurationError, InvalidInput
+from bundle_verifier.keys import fingerprint
+from evidence.errors import ConfigurationError
 from evidence.settings import Settings
 
 DEFAULT_KEY_NAME = "bundle-signing-key.pem"
@@ -47,29 +47,6 @@ def public_pem(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-
-
-def fingerprint(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "SHA256:" + hashlib.sha256(raw).hexdigest()
-
-
-def load_public_key(pem: bytes, label: str) -> Ed25519PublicKey:
-    try:
-        key = serialization.load_pem_public_key(pem)
-    except ValueError as exc:
-        raise InvalidInput(f"{label}: not a PEM public key ({exc})") from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise InvalidInput(f"{label}: not an Ed25519 public key")
-    return key
-
-
-def signature_valid(key: Ed25519PublicKey, data: bytes, signature: bytes) -> bool:
-    try:
-        key.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True
 
 
 def signing_key(settings: Settings) -> SigningKey:

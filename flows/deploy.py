@@ -2,8 +2,9 @@
 
     PREFECT_API_URL=http://prefect-server:4200/api python -m flows.deploy [--source DIR]
 
-Deployments: a nightly fixity audit of every item, and transcription of pending items every
-15 minutes. The worker runs them with the same EVIDENCE_* settings as everything else.
+Deployments: a nightly fixity audit of every item, an hourly signed checkpoint of the
+transparency log, and transcription of pending items every 15 minutes. The worker runs them
+with the same EVIDENCE_* settings as everything else.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prefect.workers.process import ProcessWorker
 WORK_POOL = "evidence"
 SCHEDULES = {
     "flows/maintenance.py:fixity_audit": ("nightly-fixity-audit", "30 2 * * *"),
+    "flows/maintenance.py:log_checkpoint": ("hourly-log-checkpoint", "0 * * * *"),
     "flows/maintenance.py:transcribe_pending": ("transcribe-pending", "*/15 * * * *"),
 }
 

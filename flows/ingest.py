@@ -17,6 +17,7 @@ from evidence.ports import ProgressHook
 from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
 from storage.case_service import link_ingested
+from storage.tlog_service import checkpoint
 
 _progress_hooks: list[ProgressHook] = []
 
@@ -101,6 +102,9 @@ def ingest_dock(
             hook(outcome)
     outcomes.sort(key=lambda o: o["path"])
     link_ingested(get_services(), outcomes)
+    # Sign what this batch added before transcription starts, then what transcription added.
+    checkpoint(get_services())
     if transcribe:
         transcribe_ingested(outcomes, officer)
+        checkpoint(get_services())
     return outcomes

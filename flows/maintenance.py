@@ -1,4 +1,5 @@
-"""Scheduled work for a deployment: periodic fixity audits and catching up transcription.
+"""Scheduled work for a deployment: periodic fixity audits, transparency-log checkpoints and
+catching up transcription.
 
 A court asks not only whether a file was intact when it was captured, but whether anyone
 checked since. The fixity audit re-reads every stored object, re-hashes it and verifies its
@@ -19,6 +20,7 @@ from evidence.fixity import check_item
 from flows.ingest import worker_count
 from flows.transcribe import run_transcription
 from storage.bootstrap import get_services
+from storage.tlog_service import checkpoint
 from storage.transcript_service import pending_item_ids
 
 AUDITOR = "scheduled-fixity-audit"
@@ -48,6 +50,14 @@ def fixity_audit(actor: str = AUDITOR) -> dict[str, Any]:
         elif result["problems"]:
             failed.append(result)
     return {"checked": len(ids), "failed": sorted(failed, key=lambda r: str(r["id"]))}
+
+
+@flow(name="log-checkpoint")
+def log_checkpoint() -> dict[str, Any]:
+    """Sign the transparency log as it stands into a checkpoint in the store (if anything is
+    new), so no stretch of custody or audit history stays unsigned for long."""
+    written = checkpoint(get_services())
+    return {"checkpoint": written.key if written else None, "size": written.size if written else 0}
 
 
 @flow(name="transcribe-pending")

@@ -28,8 +28,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "setup: creating virtualenv $VENV" >&2
     "$PYTHON" -m venv "$VENV"
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ verifier/pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing Python dependencies (first run takes a few minutes)" >&2
+    # The offline bundle verifier is its own distribution, which the main package depends on.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ./verifier
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
     touch "$stamp"
 fi

@@ -33,6 +33,8 @@ from evidence.signing import signing_key
 from evidence.transcripts import render
 from storage.bootstrap import Services
 from storage.case_repository import CaseRepository
+from storage.tlog_repository import TlogRepository
+from storage.tlog_service import stamper
 from storage.transcript_service import latest_transcript
 
 SEARCH_MARGIN = timedelta(hours=12)
@@ -210,6 +212,8 @@ def export_case_bundle(services: Services, urn: str, out_dir: Path, actor: Actor
         out_dir=out_dir,
         actor=actor,
         transcripts=bundle_transcripts(services),
+        tlog=TlogRepository(services.engine),
+        stamper=stamper(services),
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
-from evidence.errors import ConfigurationError, NotFound, StoreError
+from evidence.errors import ConfigurationError, Conflict, NotFound, StoreError
 from evidence.hashing import copy_and_hash, require_digest
 from evidence.model import object_key
 from evidence.ports import StoredObject
@@ -141,6 +141,46 @@ class LocalStore:
             "size": info.st_size,
             "read_only": not os.access(path, os.W_OK) or not (info.st_mode & 0o222),
         }
+
+    def put_named(self, key: str, data: bytes) -> bool:
+        # Written whole into staging, made read-only, then linked to its name: link(2), like
+        # O_EXCL, fails if the name exists, and no reader ever sees a partly written object.
+        target = self._path(key)
+        fd, staging_name = tempfile.mkstemp(dir=self._staging, prefix="incoming-")
+        staging = Path(staging_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            staging.chmod(0o444)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(staging, target)
+            except FileExistsError as exc:
+                if target.read_bytes() == data:
+                    return False
+                raise Conflict(
+                    f"{key}: already written with other content; it is never replaced"
+                ) from exc
+            _fsync_directory(target.parent)
+            return True
+        except OSError as exc:
+            raise StoreError(f"{key}: could not be written ({exc.strerror})") from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                staging.unlink()
+
+    def get_named(self, key: str) -> bytes:
+        with self.open(key) as stream:
+            return stream.read()
+
+    def list_named(self, folder: str) -> list[str]:
+        directory = self._path(folder.strip("/"))
+        if not directory.is_dir():
+            return []
+        prefix = folder.strip("/")
+        return sorted(f"{prefix}/{path.name}" for path in directory.iterdir() if path.is_file())
 
 
 def _fsync_directory(directory: Path) -> None:

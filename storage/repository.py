@@ -19,6 +19,8 @@ from evidence.model import CustodyEvent, EvidenceItem, Rejection, parse_iso
 from evidence.ports import EventStep
 from storage.case_tables import CaseLinkRow
 from storage.tables import CustodyRow, ItemRow, RejectionRow
+from storage.tlog_repository import append_leaves
+from storage.tlog_tables import CUSTODY
 from storage.web_repository import WebRepository
 from storage.web_tables import CaseShareRow, UserRow
 
@@ -41,6 +43,7 @@ class SqlRepository:
                 session.add(_item_row(item, len(events)))
                 session.flush()
                 session.add_all(_custody_row(event) for event in events)
+                append_leaves(session, CUSTODY, [event.as_dict() for event in events])
         except IntegrityError as exc:
             raise Conflict(f"an item with SHA-256 {item.sha256} is already registered") from exc
         return item
@@ -118,6 +121,7 @@ class SqlRepository:
         row.custody_head = event.hash
         row.custody_count = event.seq
         session.flush()
+        append_leaves(session, CUSTODY, [event.as_dict()])
         return event
 
     def correct_details(
@@ -312,6 +316,7 @@ def _custody_row(event: CustodyEvent) -> CustodyRow:
         details=custody.canonical_json(event.details),
         prev_hash=event.prev_hash,
         hash=event.hash,
+        format=event.format,
     )
 
 
@@ -327,4 +332,5 @@ def _event(row: CustodyRow) -> CustodyEvent:
         details=json.loads(row.details),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        format=row.format,
     )

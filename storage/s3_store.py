@@ -39,6 +39,7 @@ from evidence.ports import StoredObject
 from evidence.settings import Settings
 from storage.ranged import check_range_arguments, outside
 from storage.s3_http import UNANSWERED, bounded_http_client, cause
+from storage.s3_named import S3NamedObjects
 
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = frozenset({"NoSuchKey", "NoSuchVersion"})
@@ -47,7 +48,7 @@ _RETAIN_UNTIL = "x-amz-object-lock-retain-until-date"
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
-class S3Store:
+class S3Store(S3NamedObjects):
     def __init__(
         self,
         bucket: str,

@@ -84,6 +84,8 @@ class CustodyRow(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The canonical form the hash was computed over (bundle_verifier.canonical); 1 before 0008.
+    format: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class RejectionRow(Base):

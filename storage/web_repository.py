@@ -19,6 +19,8 @@ from evidence.custody import canonical_json
 from evidence.errors import Conflict, InvalidInput, NotFound
 from evidence.model import utcnow
 from storage.passwords import hash_password, verify_password
+from storage.tlog_repository import append_leaves
+from storage.tlog_tables import AUDIT
 from storage.web_tables import AuditRow, CaseShareRow, TokenRow, UserRow
 
 TOKEN_LIFETIME = timedelta(hours=8)
@@ -198,6 +200,8 @@ class WebRepository:
                         details=details,
                     )
                     session.add(_audit_row(event))
+                    session.flush()
+                    append_leaves(session, AUDIT, [event.as_dict()])
                 return event
             except IntegrityError:
                 if attempt == AUDIT_ATTEMPTS - 1:
@@ -251,7 +255,8 @@ class WebRepository:
 
 
 def _audit_row(event: AuditEvent) -> AuditRow:
-    return AuditRow(**{**event.as_dict(), "details": canonical_json(event.details)})
+    record = {**event.as_dict(), "format": event.format}
+    return AuditRow(**{**record, "details": canonical_json(event.details)})
 
 
 def _audit(row: AuditRow) -> AuditEvent:
@@ -266,6 +271,7 @@ def _audit(row: AuditRow) -> AuditEvent:
         details=json.loads(row.details),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        format=row.format,
     )
 
 

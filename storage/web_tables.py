@@ -50,6 +50,7 @@ class AuditRow(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    format: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class CaseShareRow(Base):

@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 
+from bundle_verifier.bundle import verify_bundle
+from bundle_verifier.cli import read_pinned_key, read_tsa_roots, require_bag_folder, summary
+from bundle_verifier.errors import BadInput
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json
-from evidence.bundle_verify import verify_bundle
 from evidence.custody import Actor
-from evidence.errors import InvalidInput
-from evidence.signing import load_public_key
+from evidence.errors import FixityError, InvalidInput
 
 app = typer.Typer(
     name="bundle", help="CPS evidence bundles: export and verify.", no_args_is_help=True
@@ -54,43 +55,33 @@ def verify(
         Path | None,
         typer.Option("--public-key", help="PEM public key the bundle must be signed with."),
     ] = None,
+    tsa_ca: Annotated[
+        list[Path] | None,
+        typer.Option("--tsa-ca", help="PEM certificate(s) of a trusted time-stamping authority."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check every digest, the signature and each exhibit's custody chain; list every problem."""
-    pinned = None
-    if public_key is not None:
-        try:
-            pinned = load_public_key(public_key.read_bytes(), str(public_key))
-        except OSError as exc:
-            raise InvalidInput(f"{public_key}: cannot be read ({exc.strerror})") from exc
-    _require_bag_folder(bundle)
-    report = verify_bundle(bundle, pinned)
+    """Check every digest, the signature, each custody chain and the log proofs; list problems.
+
+    The same checks as the standalone ``bundle-verify`` command, which needs nothing of ours.
+    """
+    try:
+        pinned = read_pinned_key(public_key)
+        roots = read_tsa_roots(tsa_ca or [])
+        require_bag_folder(bundle)
+    except BadInput as exc:
+        raise InvalidInput(str(exc)) from exc
+    report = verify_bundle(bundle, pinned, roots)
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        console.print(
-            f"[green]VALID[/green]: {bundle}: case {report.urn}, {report.exhibits} exhibit(s), "
-            f"every digest, the signature and every custody chain check out; signer "
-            f"{report.signer}",
-            highlight=False,
-        )
+        console.print(summary(report).replace("VALID", "[green]VALID[/green]", 1), highlight=False)
     else:
         console.print(f"[red]INVALID[/red]: {bundle}: {len(report.problems)} problem(s)")
         for problem in report.problems:
             console.print(f" - {problem}", highlight=False)
+    if not as_json:
+        for note in report.notes:
+            console.print(f"note: {note}", highlight=False)
     if not report.ok:
-        raise typer.Exit(1)
-
-
-def _require_bag_folder(folder: Path) -> None:
-    """Point at the bundle when given the folder that export wrote it into."""
-    if not folder.is_dir():
-        raise InvalidInput(f"{folder}: no such folder")
-    if (folder / "bagit.txt").exists():
-        return
-    inside = sorted(p.name for p in folder.iterdir() if (p / "bagit.txt").is_file())
-    if inside:
-        raise InvalidInput(
-            f"{folder}: not a bundle itself (no bagit.txt); it holds {', '.join(inside)}: "
-            "verify one of those"
-        )
+        raise FixityError(f"{bundle}: {len(report.problems)} problem(s); it does not verify")

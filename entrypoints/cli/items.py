@@ -27,6 +27,7 @@ from evidence.ingest import IngestOptions
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
 from storage.bootstrap import get_services
+from storage.tlog_service import verify_log
 
 
 def register(app: typer.Typer) -> None:
@@ -229,6 +230,7 @@ def verify(
     items = (
         list(services.repo.iter_items()) if all_items else [services.repo.get_item(str(item_id))]
     )
+    log = verify_log(services) if all_items else None
     actor = Actor.current(officer)
     checks = [(item, check_item(services.repo, services.store, item, actor)) for item in items]
     failed = [item.id for item, check in checks if check.problems]
@@ -237,7 +239,8 @@ def verify(
             {"id": i.id, "sha256": i.sha256, "problems": c.problems, "notes": c.notes}
             for i, c in checks
         ]
-        print_json({"checked": len(checks), "failed": len(failed), "items": results})
+        report = {"checked": len(checks), "failed": len(failed), "items": results}
+        print_json(report if log is None else {**report, "log": log.as_dict()})
     else:
         rows = [
             [
@@ -249,7 +252,18 @@ def verify(
         ]
         console.print(table("Verification", ["item", "result", "problems"], rows))
         console.print(f"{len(checks)} checked, {len(failed)} with problems")
+        if log is not None and log.ok:
+            console.print(f"transparency log: {log.size} entries, {_against(log.checkpoint)}")
+    failures = [f"transparency log: {'; '.join(log.problems)}"] if log and not log.ok else []
     if failed:
-        raise FixityError(
+        failures.append(
             f"{len(failed)} of {len(checks)} items failed verification: {', '.join(failed)}"
         )
+    if failures:
+        raise FixityError("; ".join(failures))
+
+
+def _against(checkpoint: dict[str, Any] | None) -> str:
+    if checkpoint is None:
+        return "no checkpoint written yet"
+    return f"consistent with checkpoint {checkpoint['key']}"

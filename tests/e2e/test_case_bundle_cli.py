@@ -141,7 +141,7 @@ def test_bundle_is_a_valid_bag_that_our_verify_accepts_offline(
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     wrong = cps("bundle", "verify", str(bundle), "--public-key", str(other), "--json")
-    assert wrong.returncode == 1
+    assert wrong.returncode == 4
     assert any("not the pinned key" in p for p in wrong.json()["problems"])
 
 
@@ -155,7 +155,7 @@ def verify_problems(copy: Path) -> list[str]:
     result = Cli(copy.parent / "cps", "http://127.0.0.1:9/api", {})(
         "bundle", "verify", str(copy), "--json"
     )
-    assert result.returncode == 1, result.stdout
+    assert result.returncode == 4, result.stdout
     return result.json()["problems"]
 
 

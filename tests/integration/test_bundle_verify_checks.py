@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bundle_verifier.bundle import verify_bundle
 from evidence.bagit_writer import ALGORITHMS, manifest_text
-from evidence.bundle_verify import verify_bundle
 from evidence.custody import GENESIS, Actor, event_hash
 from evidence.hashing import hash_file
 from evidence.model import EvidenceItem, utcnow

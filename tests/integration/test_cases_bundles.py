@@ -11,7 +11,7 @@ from pathlib import Path
 import bagit
 import pytest
 
-from evidence.bundle_verify import verify_bundle
+from bundle_verifier.bundle import verify_bundle
 from evidence.custody import Actor, verify_chain
 from evidence.errors import Conflict, FixityError, InvalidInput, NotFound
 from evidence.model import EvidenceItem, utcnow
@@ -198,6 +198,7 @@ def test_an_export_that_fails_after_recording_is_closed_by_a_further_event(
 
     from evidence.bundle import Exhibit, export_bundle
     from evidence.signing import SigningKey
+    from storage.tlog_repository import TlogRepository
 
     item = held(services, "bwv.mp4")
     case_service.create_case(services, URN, DC, incidents=[INCIDENT])
@@ -224,6 +225,7 @@ def test_an_export_that_fails_after_recording_is_closed_by_a_further_event(
             out_dir=out,
             actor=DC,
             transcripts=racing_exporter,
+            tlog=TlogRepository(services.engine),
         )
     events = services.repo.custody(item.id)
     assert [e.action for e in events[-2:]] == ["exported-to-cps", "export-abandoned"]

@@ -19,7 +19,7 @@ def _script() -> ScriptDirectory:
 
 
 def test_there_is_one_head_for_new_migrations_to_follow() -> None:
-    assert _script().get_heads() == ["0007"]
+    assert _script().get_heads() == ["0008_tlog"]
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -27,6 +27,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     import storage.bootstrap
     import storage.case_tables
     import storage.throttle_tables
+    import storage.tlog_tables
     import storage.transcript_tables
     import storage.upload_tables
     import storage.web_tables  # noqa: F401
@@ -35,7 +36,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     migrate(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_heads() == ("0007",)
+        assert context.get_current_heads() == ("0008_tlog",)
         differences = [
             d for d in compare_metadata(context, Base.metadata) if not _is_search_index(d)
         ]

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from evidence.bundle_verify import verify_bundle
+from bundle_verifier.bundle import verify_bundle
 from evidence.custody import Actor
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine

@@ -11,11 +11,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from evidence.bagit_check import check_bag
+from bundle_verifier.bagit import check_bag
+from bundle_verifier.keys import signature_valid
 from evidence.bagit_writer import BagWriter
 from evidence.errors import ConfigurationError, UnsafePath
 from evidence.settings import Settings
-from evidence.signing import signature_valid, signing_key
+from evidence.signing import signing_key
 
 
 def write_bag(root: Path) -> Path:

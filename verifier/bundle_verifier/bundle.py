@@ -1,8 +1,9 @@
 """Verify a CPS bundle with nothing but the bundle (and, optionally, a pinned public key).
 
-Checks every payload and tag digest, the Ed25519 signatures over the tag manifests, and
-that each exhibit's custody log is an unbroken chain ending in this bundle's export event.
-Every problem is collected and named.
+Checks every payload and tag digest, the Ed25519 signatures over the tag manifests, that
+each exhibit's custody log is an unbroken chain ending in this bundle's export event, and
+the transparency-log proofs when the bundle carries them. Every problem is collected and
+named.
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from evidence.bagit_check import BagCheck, check_bag
-from evidence.bagit_writer import ALGORITHMS
-from evidence.bundle import EXHIBITS_FILE, EXPORT_ACTION, PUBLIC_KEY_FILE
-from evidence.custody import verify_chain
-from evidence.errors import InvalidInput
-from evidence.signing import fingerprint, load_public_key, signature_valid
+from bundle_verifier.bagit import ALGORITHMS, BagCheck, check_bag
+from bundle_verifier.chain import verify_chain
+from bundle_verifier.errors import BadInput
+from bundle_verifier.keys import fingerprint, load_public_key, signature_valid
+from bundle_verifier.log import ExhibitLog, LogResult, check_log
+
+EXPORT_ACTION = "exported-to-cps"
+PUBLIC_KEY_FILE = "signing-key.pub.pem"
+EXHIBITS_FILE = "data/exhibits.json"
+NO_LOG_NOTE = (
+    "log/: absent; this bundle was exported before custody events were committed to the "
+    "transparency log, so it carries no log proofs (digests, signature and custody chains "
+    "were checked)"
+)
 
 
 @dataclass
@@ -29,6 +39,8 @@ class BundleReport:
     exhibits: int = 0
     signer: str | None = None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    log: LogResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -42,30 +54,46 @@ class BundleReport:
             "signer": self.signer,
             "valid": self.ok,
             "problems": self.problems,
+            "notes": self.notes,
+            "log": self.log.as_dict() if self.log else None,
         }
 
 
-def verify_bundle(root: Path, pinned: Ed25519PublicKey | None = None) -> BundleReport:
+def verify_bundle(
+    root: Path,
+    pinned: Ed25519PublicKey | None = None,
+    tsa_roots: list[x509.Certificate] | None = None,
+) -> BundleReport:
     bag = check_bag(root)
     report = BundleReport(bundle=str(root), urn=bag.info_value("Case-URN"))
     report.problems.extend(bag.problems)
     if not root.is_dir():
         return report
-    _check_signature(root, bag, pinned, report)
-    _check_exhibits(root, bag, report)
+    key = _check_signature(root, bag, pinned, report)
+    exhibits = _check_exhibits(root, bag, report)
+    report.log = check_log(root, bag.covered_tag_files(), key, report.signer, exhibits, tsa_roots)
+    report.problems.extend(report.log.problems)
+    if not report.log.present:
+        report.notes.append(NO_LOG_NOTE)
+    report.notes.extend(
+        f"{name}: stamped {stamp.time.isoformat()} by {stamp.tsa}; that TSA's certificate was "
+        "not checked against a trusted one (give it with --tsa-ca)"
+        for name, stamp in report.log.timestamps.items()
+        if not stamp.trusted
+    )
     return report
 
 
 def _check_signature(
     root: Path, bag: BagCheck, pinned: Ed25519PublicKey | None, report: BundleReport
-) -> None:
+) -> Ed25519PublicKey | None:
     key = pinned
     try:
         bundled = load_public_key((root / PUBLIC_KEY_FILE).read_bytes(), PUBLIC_KEY_FILE)
     except OSError:
         report.problems.append(f"{PUBLIC_KEY_FILE}: missing; the signer cannot be identified")
         bundled = None
-    except InvalidInput as exc:
+    except BadInput as exc:
         report.problems.append(str(exc))
         bundled = None
     if bundled is not None:
@@ -81,7 +109,7 @@ def _check_signature(
             )
         key = key or bundled
     if key is None:
-        return
+        return None
     for algorithm in ALGORITHMS:
         manifest = root / f"tagmanifest-{algorithm}.txt"
         signature = root / f"{manifest.name}.sig"
@@ -93,15 +121,16 @@ def _check_signature(
                 f"{signature.name}: the signature does not match {manifest.name}; the bag was "
                 "changed after it was signed (manifests recomputed or a tag file edited)"
             )
+    return key
 
 
-def _check_exhibits(root: Path, bag: BagCheck, report: BundleReport) -> None:
+def _check_exhibits(root: Path, bag: BagCheck, report: BundleReport) -> list[ExhibitLog]:
     try:
         listing = json.loads((root / EXHIBITS_FILE).read_text(encoding="utf-8"))
         exhibits = list(listing["exhibits"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"{EXHIBITS_FILE}: missing or unreadable ({exc})")
-        return
+        return []
     report.exhibits = len(exhibits)
     declared = bag.info_value("Exhibit-Count")
     if declared != str(len(exhibits)):
@@ -113,14 +142,17 @@ def _check_exhibits(root: Path, bag: BagCheck, report: BundleReport) -> None:
             f"{EXHIBITS_FILE}: URN {listing.get('urn')} differs from bag-info.txt {report.urn}"
         )
     bundle_id = bag.info_value("Bundle-Identifier")
-    for entry in exhibits:
-        _check_exhibit(root, bag, entry, bundle_id, report)
+    logs = [_check_exhibit(root, bag, entry, bundle_id, report) for entry in exhibits]
+    return [log for log in logs if log is not None]
 
 
 def _check_exhibit(
-    root: Path, bag: BagCheck, entry: dict[str, Any], bundle_id: str | None, report: BundleReport
-) -> None:
-    ref = entry.get("exhibit_ref", "?")
+    root: Path, bag: BagCheck, entry: Any, bundle_id: str | None, report: BundleReport
+) -> ExhibitLog | None:
+    if not isinstance(entry, dict):
+        report.problems.append(f"{EXHIBITS_FILE}: an exhibit entry is not an object")
+        return None
+    ref = str(entry.get("exhibit_ref", "?"))
     media = bag.payload.get(str(entry.get("media")))
     if media is None:
         report.problems.append(f"exhibit {ref}: media file {entry.get('media')} is missing")
@@ -131,11 +163,11 @@ def _check_exhibit(
     custody_path = str(entry.get("custody"))
     try:
         events = json.loads((root / custody_path).read_text(encoding="utf-8"))
-        if not isinstance(events, list):
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
             raise ValueError("not a list of events")
     except (OSError, ValueError) as exc:
         report.problems.append(f"exhibit {ref}: custody log {custody_path} unreadable ({exc})")
-        return
+        return None
     report.problems.extend(
         f"exhibit {ref}: custody log {custody_path}: {problem}"
         for problem in verify_chain(events, entry.get("custody_head"))
@@ -143,12 +175,13 @@ def _check_exhibit(
     report.problems.extend(
         f"exhibit {ref}: custody log event {event.get('seq')} names another digest"
         for event in events
-        if isinstance(event, dict) and event.get("sha256") != entry.get("sha256")
+        if event.get("sha256") != entry.get("sha256")
     )
-    last: dict[str, Any] = events[-1] if events and isinstance(events[-1], dict) else {}
+    last: dict[str, Any] = events[-1] if events else {}
     details: dict[str, Any] = last["details"] if isinstance(last.get("details"), dict) else {}
     if last.get("action") != EXPORT_ACTION or details.get("bundle") != bundle_id:
         report.problems.append(
             f"exhibit {ref}: custody log {custody_path} does not end with the export into "
             f"this bundle ({bundle_id})"
         )
+    return ExhibitLog(ref, str(entry.get("item_id")), events)

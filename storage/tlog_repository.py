@@ -1,0 +1,140 @@
+"""The transparency log's leaves in the database, appended in the event's own transaction.
+
+Every custody and audit event becomes the next leaf of one Merkle tree. The index must be
+gap-free and unique however many writers there are, so appenders take turns: SQLite's
+transactions begin IMMEDIATE and are serialised already; on PostgreSQL a transaction-scoped
+advisory lock, held to commit, queues them. The next index is then one past the largest, and
+a rolled-back append gives its indices back. The lock is the last one a transaction takes
+(after the item's row lock, or the audit trail's lock), so appenders cannot deadlock on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bundle_verifier.canonical import leaf_entry
+from bundle_verifier.merkle import leaf_hash
+from evidence.tlog import Cut, Leaf, LogEntry
+from storage.tables import CustodyRow
+from storage.tlog_tables import AUDIT, CUSTODY, LogBundleCutRow, LogLeafRow
+from storage.web_tables import AuditRow
+
+CHUNK = 5000
+# Any fixed number, distinct from the audit trail's: the key of the PostgreSQL lock above.
+LOG_LOCK_KEY = 0x746C6F67
+
+
+def append_leaves(session: Session, kind: str, records: Sequence[dict[str, Any]]) -> int:
+    """Append one leaf per event record (custody or audit) and return the first index."""
+    if not records:
+        raise ValueError("no events to append to the log")
+    # Core statements on the session's connection: the ORM's bulk paths cost more than the
+    # append itself, and ingest must not slow down for the log.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(LOG_LOCK_KEY)))
+    last = connection.execute(select(func.max(LogLeafRow.idx))).scalar()
+    first = 0 if last is None else last + 1
+    connection.execute(
+        insert(LogLeafRow),
+        [
+            {
+                "idx": first + offset,
+                "kind": kind,
+                "chain": record["item_id"] if kind == CUSTODY else "",
+                "seq": record["seq"],
+                "leaf_hash": leaf_hash(leaf_entry(kind, record)).hex(),
+            }
+            for offset, record in enumerate(records)
+        ],
+    )
+    return first
+
+
+class TlogRepository:
+    """What the domain reads from the log (``evidence.tlog.LogSource``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def leaf_hashes(self, limit: int | None = None) -> list[bytes]:
+        query = select(LogLeafRow.leaf_hash).order_by(LogLeafRow.idx)
+        if limit is not None:
+            query = query.where(LogLeafRow.idx < limit)
+        with self.sessions() as session:
+            return [
+                bytes.fromhex(h) for h in session.scalars(query.execution_options(yield_per=CHUNK))
+            ]
+
+    def leaves(self) -> list[Leaf]:
+        query = select(*LogLeafRow.__table__.c).order_by(LogLeafRow.idx)
+        with self.sessions() as session:
+            rows = session.execute(query.execution_options(yield_per=CHUNK))
+            return [_leaf(cast(LogLeafRow, row)) for row in rows]
+
+    def item_leaves(self, item_id: str) -> list[Leaf]:
+        query = (
+            select(LogLeafRow)
+            .where(LogLeafRow.kind == CUSTODY, LogLeafRow.chain == item_id)
+            .order_by(LogLeafRow.seq)
+        )
+        with self.sessions() as session:
+            return [_leaf(row) for row in session.scalars(query)]
+
+    def entries(self) -> Iterator[LogEntry]:
+        """Every custody and audit event as recorded now, whether or not it has a leaf."""
+        # Plain rows, not ORM objects: a full check reads every event, and the identity map
+        # would cost more than the rows. They carry the same attribute names as the models.
+        with self.sessions() as session:
+            custody = select(*CustodyRow.__table__.c).execution_options(yield_per=CHUNK)
+            for event in session.execute(custody):
+                record = _custody_record(cast(CustodyRow, event))
+                yield LogEntry(CUSTODY, event.item_id, event.seq, record)
+            audit = select(*AuditRow.__table__.c).execution_options(yield_per=CHUNK)
+            for trail in session.execute(audit):
+                yield LogEntry(AUDIT, "", trail.seq, _audit_record(cast(AuditRow, trail)))
+
+    def record_cut(self, cut: Cut) -> None:
+        with self.sessions.begin() as session:
+            session.add(
+                LogBundleCutRow(
+                    bundle=cut.bundle,
+                    urn=cut.urn,
+                    tree_size=cut.size,
+                    root=cut.root.hex(),
+                    note_key=cut.note_key,
+                    cut_at=cut.at,
+                )
+            )
+
+    def cuts(self, urn: str) -> list[Cut]:
+        query = (
+            select(LogBundleCutRow)
+            .where(LogBundleCutRow.urn == urn)
+            .order_by(LogBundleCutRow.tree_size, LogBundleCutRow.bundle)
+        )
+        with self.sessions() as session:
+            return [
+                Cut(r.bundle, r.urn, r.tree_size, bytes.fromhex(r.root), r.note_key, r.cut_at)
+                for r in session.scalars(query)
+            ]
+
+
+def _leaf(row: LogLeafRow) -> Leaf:
+    return Leaf(row.idx, row.kind, row.chain, row.seq, bytes.fromhex(row.leaf_hash))
+
+
+def _custody_record(row: CustodyRow) -> dict[str, Any]:
+    from storage.repository import _event
+
+    return _event(row).as_dict()
+
+
+def _audit_record(row: AuditRow) -> dict[str, Any]:
+    from storage.web_repository import _audit
+
+    return _audit(row).as_dict()

@@ -1,0 +1,1 @@
+"""Offline verifier for CPS evidence bundles; standard library, cryptography and rfc8785 only."""
