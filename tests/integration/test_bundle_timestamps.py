@@ -32,6 +32,20 @@ ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 """
 
+CA_CONFIG = """[ ca ]
+default_ca = c
+[ c ]
+database = ./db/index.txt
+serial = ./db/serial
+new_certs_dir = ./db
+default_md = sha256
+policy = p
+[ p ]
+commonName = supplied
+[ ext ]
+extendedKeyUsage = critical,timeStamping
+"""
+
 
 def openssl(*args: str, cwd: Path) -> str:
     done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
@@ -75,6 +89,25 @@ class Tsa:
                 cwd=self.folder)  # fmt: skip
         openssl("ts", "-reply", "-config", "tsa.cnf", "-queryfile", str(query), "-out",
                 str(reply), cwd=self.folder)  # fmt: skip
+        return reply.read_bytes()
+
+    def stamp_with_expired_certificate(self, data: Path) -> bytes:
+        """A token signed under a TSA certificate that expired in 2020 (``openssl ca``)."""
+        (self.folder / "db").mkdir(exist_ok=True)
+        (self.folder / "db/index.txt").write_text("")
+        (self.folder / "db/serial").write_text("1000\n")
+        (self.folder / "ca.cnf").write_text(CA_CONFIG)
+        openssl(
+            "ca", "-batch", "-config", "ca.cnf", "-cert", "Test TSA Root.crt", "-keyfile",
+            "Test TSA Root.key", "-in", "tsa.csr", "-out", "expired.crt", "-startdate",
+            "20200101000000Z", "-enddate", "20201231000000Z", "-extensions", "ext", "-notext",
+            cwd=self.folder,
+        )  # fmt: skip
+        query, reply = self.folder / "query.tsq", self.folder / "expired.tsr"
+        openssl("ts", "-query", "-data", str(data), "-sha256", "-cert", "-out", str(query),
+                cwd=self.folder)  # fmt: skip
+        openssl("ts", "-reply", "-config", "tsa.cnf", "-queryfile", str(query), "-signer",
+                "expired.crt", "-out", str(reply), cwd=self.folder)  # fmt: skip
         return reply.read_bytes()
 
     @property
@@ -223,3 +256,13 @@ def test_both_commands_take_the_trusted_tsa_certificate(
     assert "which no given TSA certificate issued" in untrusted.stdout
     missing = cli("bundle", "verify", str(stamped), "--tsa-ca", str(tmp_path / "none.pem"))
     assert missing.returncode == 2 and "none.pem: cannot be read" in missing.stderr
+
+
+def test_a_tsa_certificate_expired_at_the_stamped_time_is_named(
+    stamped: Path, tsa: Tsa, exported_bundle: ExportedBundle
+) -> None:
+    note = stamped / "log/checkpoint.note"
+    (stamped / "log/checkpoint.tsr").write_bytes(tsa.stamp_with_expired_certificate(note))
+    resign(stamped, exported_bundle.key)
+    problems = verify_bundle(stamped, tsa_roots=tsa.roots).problems
+    assert problems == ["log/checkpoint.tsr: the TSA certificate was not valid at the stamped time"]
