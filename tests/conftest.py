@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.cli",
     "tests.fixtures.s3",
     "tests.fixtures.web",
+    "tests.fixtures.upload_jobs",
 ]
