@@ -29,6 +29,7 @@ from evidence.model import (
 from evidence.ports import EventStep, MediaProbe, ObjectStore, Repository
 from evidence.quarantine import Quarantine
 from evidence.sidecar import Sidecar, parse_sidecar
+from evidence.upload_rules import officer_refusal
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class IngestOptions:
     officer: str | None = None
     incident: str | None = None
     batch: str = ""
+    # An officer's upload: its items are ``officer``'s, whatever a sidecar says.
+    uploaded_by_officer: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -119,6 +122,7 @@ class Ingestor:
                     f"{relative}: not a media file type we accept ({suffix}); accepted: {accepted}"
                 )
             sidecar = self._sidecar(root, sidecar_name)
+            officer = _officer(sidecar, sidecar_name, options)
             media = self.probe.probe(path, relative)
             recorded_at = sidecar.recorded_at or media.creation_time
             device = sidecar.device
@@ -127,9 +131,16 @@ class Ingestor:
                 current = hash_file(path).sha256
                 if current == earlier.sha256:
                     return self._presented_again(earlier, relative, options, actor)
-                raise InvalidInput(
+                self.repo.append_event(
+                    earlier.id,
+                    "changed-copy-presented",
+                    actor,
+                    {"path": relative, "batch": options.batch, "presented_sha256": current},
+                )
+                raise ChangedCopy(
                     f"{relative}: changed since it was ingested as item {earlier.id} "
-                    f"(SHA-256 was {earlier.sha256}, is now {current}); the original is kept"
+                    f"(SHA-256 was {earlier.sha256}, is now {current}); the original is kept",
+                    held_item=earlier.id,
                 )
             stored = self.store.put(stream, expected_sha256=sidecar.sha256, label=relative)
         hashed = utcnow()
@@ -148,7 +159,7 @@ class Ingestor:
             storage_key=stored.key,
             store_location=stored.location,
             ingested_at=verified,
-            officer=sidecar.officer or options.officer,
+            officer=officer,
             device=device,
             incident=sidecar.incident or options.incident,
             recorded_at=recorded_at,
@@ -217,9 +228,33 @@ class Ingestor:
                 at=utcnow(),
             )
         )
+        held = {"held_item": error.held_item} if isinstance(error, ChangedCopy) else {}
         return Outcome(
-            status="rejected", path=relative, reason=reason, sha256=kept.sha256, size=kept.size
+            status="rejected",
+            path=relative,
+            reason=reason,
+            sha256=kept.sha256,
+            size=kept.size,
+            details=held,
         )
+
+
+class ChangedCopy(InvalidInput):
+    """Different bytes under the name, device and recording time of an item already held."""
+
+    def __init__(self, message: str, held_item: str) -> None:
+        super().__init__(message)
+        self.held_item = held_item
+
+
+def _officer(sidecar: Sidecar, sidecar_name: str | None, options: IngestOptions) -> str | None:
+    """Whose recording it is: an officer's upload is always theirs, never the sidecar's say."""
+    if not options.uploaded_by_officer:
+        return sidecar.officer or options.officer
+    refusal = officer_refusal(sidecar_name or "sidecar", sidecar.officer, options.officer)
+    if refusal is not None:
+        raise InvalidInput(refusal)
+    return options.officer
 
 
 def sidecar_of(root: Path, name: str | None) -> Path | None:
