@@ -93,7 +93,7 @@ def ingest_dock(
         for hook in _progress_hooks:
             hook(outcome)
     outcomes.sort(key=lambda o: o["path"])
-    link_ingested(get_services(), outcomes)
+    link_ingested(get_services(), outcomes, IngestOptions(**options).actor)
     if transcribe:
         transcribe_ingested(outcomes, officer)
     return outcomes
