@@ -13,6 +13,8 @@ EXIT_CODES: list[tuple[type[errors.EvidenceError], int]] = [
     (errors.Conflict, 7),
     (errors.StoreError, 8),
     (errors.TranscriptionError, 9),
+    (errors.TooLarge, 2),
+    (errors.QuotaExceeded, 8),
 ]
 
 HTTP_STATUSES: list[tuple[type[errors.EvidenceError], int]] = [
@@ -24,6 +26,8 @@ HTTP_STATUSES: list[tuple[type[errors.EvidenceError], int]] = [
     (errors.ConfigurationError, 500),
     (errors.StoreError, 503),
     (errors.TranscriptionError, 500),
+    (errors.TooLarge, 413),
+    (errors.QuotaExceeded, 507),
 ]
 
 

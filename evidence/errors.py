@@ -60,3 +60,11 @@ class Conflict(EvidenceError):
 
 class ConfigurationError(EvidenceError):
     """A setting is missing or wrong."""
+
+
+class TooLarge(EvidenceError):
+    """Input larger than a configured limit allows (one upload's size)."""
+
+
+class QuotaExceeded(EvidenceError):
+    """Taking this in could push storage past its configured quota."""

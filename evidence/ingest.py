@@ -43,6 +43,7 @@ from evidence.model import (
 from evidence.ports import EventStep, MediaProbe, ObjectStore, Repository
 from evidence.quarantine import Quarantine
 from evidence.sidecar import Sidecar, parse_sidecar, require_recordable
+from evidence.upload_rules import officer_refusal
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class IngestOptions:
     officer: str | None = None
     incident: str | None = None
     batch: str = ""
+    # An officer's upload: its items are ``officer``'s, whatever a sidecar says.
+    uploaded_by_officer: bool = False
 
     def __post_init__(self) -> None:
         require_recordable("officer", self.officer)
@@ -151,6 +154,7 @@ class Ingestor:
                     f"{relative}: not a media file type we accept ({suffix}); accepted: {accepted}"
                 )
             sidecar = self._sidecar(root, sidecar_name)
+            officer = _officer(sidecar, sidecar_name, options)
             try:
                 media = self.probe.probe(path, relative)
             except MediaError:
@@ -163,9 +167,16 @@ class Ingestor:
                 current = hash_stream(stream).sha256
                 if current == earlier.sha256:
                     return self._presented_again(earlier, relative, options, actor)
-                raise InvalidInput(
+                self.repo.append_event(
+                    earlier.id,
+                    "changed-copy-presented",
+                    actor,
+                    {"path": relative, "batch": options.batch, "presented_sha256": current},
+                )
+                raise ChangedCopy(
                     f"{relative}: changed since it was ingested as item {earlier.id} "
-                    f"(SHA-256 was {earlier.sha256}, is now {current}); the original is kept"
+                    f"(SHA-256 was {earlier.sha256}, is now {current}); the original is kept",
+                    held_item=earlier.id,
                 )
             stored = self.store.put(stream, expected_sha256=sidecar.sha256, label=relative)
             # The copy stops at the end of the file; it is the recording only if the file
@@ -189,7 +200,7 @@ class Ingestor:
             storage_key=stored.key,
             store_location=stored.location,
             ingested_at=verified,
-            officer=sidecar.officer or options.officer,
+            officer=officer,
             device=device,
             incident=sidecar.incident or options.incident,
             recorded_at=recorded_at,
@@ -258,13 +269,33 @@ class Ingestor:
                 at=utcnow(),
             )
         )
+        held = {"held_item": error.held_item} if isinstance(error, ChangedCopy) else {}
         return Outcome(
             status="rejected",
             path=display_path(relative),
             reason=reason,
             sha256=kept.sha256,
             size=kept.size,
+            details=held,
         )
+
+
+class ChangedCopy(InvalidInput):
+    """Different bytes under the name, device and recording time of an item already held."""
+
+    def __init__(self, message: str, held_item: str) -> None:
+        super().__init__(message)
+        self.held_item = held_item
+
+
+def _officer(sidecar: Sidecar, sidecar_name: str | None, options: IngestOptions) -> str | None:
+    """Whose recording it is: an officer's upload is always theirs, never the sidecar's say."""
+    if not options.uploaded_by_officer:
+        return sidecar.officer or options.officer
+    refusal = officer_refusal(sidecar_name or "sidecar", sidecar.officer, options.officer)
+    if refusal is not None:
+        raise InvalidInput(refusal)
+    return options.officer
 
 
 def sidecar_of(root: Path, name: str | None) -> Path | None:

@@ -20,7 +20,9 @@ def ingest_report(outcomes: list[dict[str, Any]]) -> IngestReport:
             if o["status"] == "ingested"
         ],
         "duplicates": [
-            pick(o, ("id", "sha256", "path")) for o in outcomes if o["status"] == "duplicate"
+            pick(o, ("id", "sha256", "path")) | ({"note": o["note"]} if "note" in o else {})
+            for o in outcomes
+            if o["status"] == "duplicate"
         ],
         "rejected": [
             pick(o, ("path", "reason")) for o in outcomes if o["status"] in ("rejected", "failed")

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     link_window_minutes: int = Field(default=120, ge=0)
     tsa_url: str | None = None
 
+    upload_max_bytes: int = Field(default=16 * 1024**3, ge=1)
+    quarantine_quota_bytes: int = Field(default=64 * 1024**3, ge=0)
+
     signin_max_failures: int = Field(default=5, ge=1)
     signin_max_failures_per_address: int = Field(default=20, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)

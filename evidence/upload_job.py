@@ -7,6 +7,7 @@ job's status and report are what the uploader follows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -14,7 +15,7 @@ from typing import Any
 
 from evidence.access import Principal, Role
 from evidence.errors import NotFound, PermissionDenied
-from evidence.ingest_report import IngestReport
+from evidence.ingest_report import IngestReport, ingest_report
 
 
 class JobStatus(StrEnum):
@@ -25,6 +26,7 @@ class JobStatus(StrEnum):
 
 
 UNFINISHED = (JobStatus.RECEIVED, JobStatus.INGESTING)
+ALREADY_HELD = "already held"
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,26 @@ def require_upload_job(principal: Principal, job: UploadJob | None, requested: s
     if job is None and sees_every_upload(principal):
         raise NotFound(f"upload {requested}: not found")
     raise PermissionDenied(f"upload {requested}: not available to {principal.name}")
+
+
+def uploader_report(outcomes: list[dict[str, Any]], visible: Callable[[str], bool]) -> IngestReport:
+    """The ingest report as the uploader may read it: no item they may not see is named.
+
+    A duplicate of such an item is reported as already held, and a changed copy of one as
+    conflicting with an item held, both without the item's id or digest; the item's custody
+    log records the presentation all the same (``presented-again``, ``changed-copy-presented``).
+    """
+    shown = []
+    for outcome in outcomes:
+        if outcome["status"] == "duplicate" and not visible(outcome["id"]):
+            outcome = {**outcome, "id": None, "sha256": None, "note": ALREADY_HELD}
+        held = (outcome.get("details") or {}).get("held_item")
+        if outcome["status"] == "rejected" and held and not visible(held):
+            outcome = {
+                **outcome,
+                "reason": f"{outcome['path']}: conflicts with an item held (the same name, "
+                "device and recording time, different bytes); this copy is quarantined and "
+                "the original is kept",
+            }
+        shown.append(outcome)
+    return ingest_report(shown)

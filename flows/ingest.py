@@ -71,9 +71,19 @@ def ingest_dock(
     incident: str | None = None,
     batch: str = "",
     transcribe: bool = True,
+    uploaded_by_officer: bool = False,
 ) -> list[dict[str, Any]]:
-    """Ingest every file presented in the dock at ``root``; returns one outcome per file."""
-    options = {"kind": kind, "officer": officer, "incident": incident, "batch": batch}
+    """Ingest every file presented in the dock at ``root``; returns one outcome per file.
+
+    ``uploaded_by_officer``: an officer's web upload, whose items are all ``officer``'s.
+    """
+    options: dict[str, Any] = {
+        "kind": kind,
+        "officer": officer,
+        "incident": incident,
+        "batch": batch,
+        "uploaded_by_officer": uploaded_by_officer,
+    }
     entries = list(scan(Path(root)))
     for hook in _progress_hooks:
         hook({"total": len(entries)})
@@ -101,7 +111,7 @@ def ingest_dock(
         for hook in _progress_hooks:
             hook(outcome)
     outcomes.sort(key=lambda o: o["path"])
-    link_ingested(get_services(), outcomes)
+    link_ingested(get_services(), outcomes, IngestOptions(**options).actor)
     # Sign what this batch added before transcription starts, then what transcription added.
     checkpoint(get_services())
     if transcribe:

@@ -29,6 +29,7 @@ from evidence.model import EvidenceItem, utcnow
 from storage.case_tables import CaseIncidentRow, CaseLinkRow, CaseRow, CaseSuggestionRow
 from storage.repository import SqlRepository, _item
 from storage.tables import ItemRow
+from storage.web_tables import CaseShareRow
 
 LINK_ATTEMPTS = 5
 
@@ -122,6 +123,11 @@ class CaseRepository:
                     )
                 )
             )
+
+    def shared_cases(self) -> set[str]:
+        """Cases shared with at least one CPS user."""
+        with self.sessions() as session:
+            return set(session.scalars(select(CaseShareRow.case_urn).distinct()))
 
     def items_for_incidents(self, incidents: Iterable[str]) -> list[str]:
         wanted = [i.strip().upper() for i in incidents]

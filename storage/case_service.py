@@ -169,20 +169,32 @@ def refresh_suggestions(services: Services, urn: str) -> list[Suggestion]:
 
 
 def auto_link_items(services: Services, item_ids: Iterable[str], actor: Actor) -> list[Link]:
-    """Link new items to cases with their incident number; then refresh those cases' proposals."""
+    """Link new items to cases with their incident number; then refresh those cases' proposals.
+
+    A case already shared with the CPS gets a suggestion instead: what the CPS sees changes
+    only when an investigator confirms it. ``actor`` is who caused the ingest (the uploader,
+    or whoever ran it), and the link's custody event names them.
+    """
     repo = cases(services)
     items = [services.repo.get_item(item_id) for item_id in item_ids]
+    shared = repo.shared_cases()
     links: list[Link] = []
+    proposals: list[Suggestion] = []
     for item in items:
         if not item.incident:
             continue
         for urn in repo.cases_for_incident(item.incident):
-            if matches_incident(repo.get(urn).incidents, item.incident):
-                link, new = repo.link(
-                    urn, item.id, actor, how="auto-incident", reason="incident number matches"
-                )
-                if new:
-                    links.append(link)
+            if not matches_incident(repo.get(urn).incidents, item.incident):
+                continue
+            if urn in shared:
+                proposals.append(shared_case_proposal(urn, item))
+                continue
+            link, new = repo.link(
+                urn, item.id, actor, how="auto-incident", reason="incident number matches"
+            )
+            if new:
+                links.append(link)
+    repo.add_suggestions(proposals)
     touched = {link.urn for link in links} | repo.cases_with_officers(
         {item.officer for item in items if item.officer}
     )
@@ -191,10 +203,22 @@ def auto_link_items(services: Services, item_ids: Iterable[str], actor: Actor) -
     return links
 
 
-def link_ingested(services: Services, outcomes: Sequence[dict[str, Any]]) -> list[Link]:
-    """The ingest flow's hook: auto-link the items it has just ingested."""
+def shared_case_proposal(urn: str, item: EvidenceItem) -> Suggestion:
+    return Suggestion(
+        urn=urn,
+        item_id=item.id,
+        related_item_id="",
+        reason=f"incident number {item.incident} matches; the case is already shared with "
+        "the CPS, so an investigator confirms each new exhibit",
+    )
+
+
+def link_ingested(
+    services: Services, outcomes: Sequence[dict[str, Any]], actor: Actor
+) -> list[Link]:
+    """The ingest flow's hook: auto-link the items it has just ingested, as ``actor``."""
     ingested = [o["id"] for o in outcomes if o.get("status") == "ingested" and o.get("id")]
-    return auto_link_items(services, ingested, Actor.current()) if ingested else []
+    return auto_link_items(services, ingested, actor) if ingested else []
 
 
 def export_case_bundle(services: Services, urn: str, out_dir: Path, actor: Actor) -> Path:

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.web",
     "tests.fixtures.bundles",
+    "tests.fixtures.upload_jobs",
 ]

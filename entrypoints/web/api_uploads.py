@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,11 +11,19 @@ from fastapi.responses import JSONResponse
 
 from entrypoints.web.security import ApiUser, Context
 from entrypoints.web.upload_worker import UploadWorker
-from entrypoints.web.uploads import UploadedDock, check_sidecars, discard, receive_dock
+from entrypoints.web.uploads import (
+    UploadedDock,
+    bytes_held,
+    check_sidecars,
+    discard,
+    receive_dock,
+)
 from evidence.access import Permission, Principal
-from evidence.errors import InvalidInput
+from evidence.errors import InvalidInput, PermissionDenied
 from evidence.model import KINDS
+from evidence.settings import Settings
 from evidence.upload_job import UploadJob, require_upload_job, sees_every_upload
+from evidence.upload_rules import BodyAllowance
 
 router = APIRouter(prefix="/api", tags=["uploads"])
 
@@ -49,7 +58,11 @@ Worker = Annotated[UploadWorker, Depends(get_worker)]
 @router.post(
     "/uploads",
     status_code=202,
-    responses={202: {"description": "Received; ingest runs in the background (see Location)"}},
+    responses={
+        202: {"description": "Received; ingest runs in the background (see Location)"},
+        413: {"description": "Larger than EVIDENCE_UPLOAD_MAX_BYTES"},
+        507: {"description": "Could take the quarantine past EVIDENCE_QUARANTINE_QUOTA_BYTES"},
+    },
     openapi_extra={"requestBody": MULTIPART_BODY},
 )
 async def upload(
@@ -57,8 +70,15 @@ async def upload(
 ) -> JSONResponse:
     """An officer's dock files, streamed to disk; answered once received, ingested after."""
     principal.require(Permission.UPLOAD)
-    uploads_root = context.services.settings.resolved_home / "uploads"
-    dock = await receive_dock(request, uploads_root)
+    if not principal.officer_id:
+        raise PermissionDenied(
+            f"{principal.name}: the account has no collar id, and an upload is recorded as "
+            "its uploader's; an administrator must set one first"
+        )
+    settings = context.services.settings
+    uploads_root = settings.resolved_home / "uploads"
+    allowance = await run_in_threadpool(_allowance, settings, uploads_root)
+    dock = await receive_dock(request, uploads_root, allowance)
     try:
         job = await run_in_threadpool(_record, worker, dock, principal)
     except Exception:
@@ -68,6 +88,12 @@ async def upload(
     details = {"job": job.id, "files": dock.files}
     context.audit(request, principal, "upload", f"officer:{principal.officer_id}", details)
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": job.status_url})
+
+
+def _allowance(settings: Settings, uploads_root: Path) -> BodyAllowance:
+    """What one upload may bring now: uploads still on the server may yet be quarantined."""
+    used = bytes_held(settings.quarantine_dir, uploads_root)
+    return BodyAllowance(settings.upload_max_bytes, settings.quarantine_quota_bytes, used)
 
 
 def _record(worker: UploadWorker, dock: UploadedDock, principal: Principal) -> UploadJob:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from entrypoints.prefect_env import prepare, run_flow
 from entrypoints.web.uploads import discard
+from evidence.access import Principal, Role, may_view_item
 from evidence.errors import EvidenceError
-from evidence.ingest_report import ingest_report
-from evidence.upload_job import UploadJob
+from evidence.upload_job import UploadJob, uploader_report
 from storage.bootstrap import Services
 from storage.upload_repository import UploadJobs
 
@@ -30,6 +31,7 @@ class UploadWorker:
     """One ingest at a time: transcription is CPU-bound and the flow already fans out."""
 
     def __init__(self, services: Services) -> None:
+        self.services = services
         self.jobs = UploadJobs(services.engine)
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -77,8 +79,13 @@ class UploadWorker:
                 "for an administrator to ingest again",
             )
             return
-        self.jobs.finish(job.id, ingest_report(outcomes))
+        self.jobs.finish(job.id, uploader_report(outcomes, self._visible_to(job)))
         discard(dock)
+
+    def _visible_to(self, job: UploadJob) -> Callable[[str], bool]:
+        """Whether the job's uploader (an officer: only officers upload) may see an item."""
+        uploader = Principal(job.user, Role.OFFICER, job.officer_id)
+        return lambda item_id: may_view_item(uploader, self.services.repo.get_item(item_id))
 
 
 def ingest(job: UploadJob) -> list[dict[str, Any]]:
@@ -93,6 +100,7 @@ def ingest(job: UploadJob) -> list[dict[str, Any]]:
         officer=job.officer_id,
         incident=job.incident,
         batch=job.id[:12],
+        uploaded_by_officer=True,
     )
     return outcomes
 

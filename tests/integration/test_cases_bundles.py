@@ -148,6 +148,7 @@ def test_new_items_auto_link_and_same_officer_nearby_is_suggested(services: Serv
         services,
         [{"status": "ingested", "id": i.id} for i in (bwv, nearby, far, stranger)]
         + [{"status": "rejected", "path": "bad.mp4"}],
+        DC,
     )
     assert [link.item_id for link in links] == [bwv.id]
     proposals = case_service.case_suggestions(services, URN)

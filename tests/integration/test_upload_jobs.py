@@ -6,80 +6,14 @@ background, and a job a dead server left unfinished is completed when the app st
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from entrypoints.sample_dock import silent_video, speech_video
-from entrypoints.web.app import create_app
-from evidence.access import Role
 from evidence.ingest import IngestOptions
-from storage.bootstrap import Services, get_services, reset_services
-from storage.upload_repository import UploadJobs
-from storage.web_repository import WebRepository
-from tests.fixtures.upload_jobs import wait_for_job, wait_until_gone
-from tests.fixtures.web import PASSWORD
-
-USERS = {
-    "pc4521": (Role.OFFICER, "PC4521"),
-    "pc3310": (Role.OFFICER, "PC3310"),
-    "ivy": (Role.INVESTIGATOR, None),
-    "lawyer": (Role.CPS, None),
-    "root": (Role.ADMIN, None),
-}
-
-
-@dataclass
-class Uploads:
-    services: Services
-    tokens: dict[str, str]
-
-    def auth(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
-
-    @property
-    def jobs(self) -> UploadJobs:
-        return UploadJobs(self.services.engine)
-
-    @contextmanager
-    def started(self) -> Iterator[TestClient]:
-        """The app with its lifespan run, as a server process starting up and stopping."""
-        with TestClient(create_app(self.services)) as client:
-            yield client
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("upload-media")
-    return {
-        "speech": speech_video("Entering the kitchen now.", folder / "kitchen.mp4", lead_in=0.3),
-        "short": silent_video(folder / "short.mp4", seconds=1.0),
-        "long": silent_video(folder / "long.mp4", seconds=1.5),
-    }
-
-
-@pytest.fixture
-def uploads(
-    evidence_home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, prefect_api: str
-) -> Iterator[Uploads]:
-    monkeypatch.setenv("EVIDENCE_DATABASE_URL", database_url)
-    reset_services()
-    services = get_services()
-    users = WebRepository(services.engine)
-    for name, (role, officer_id) in USERS.items():
-        users.add_user(name, role, PASSWORD, officer_id)
-    yield Uploads(services, {name: users.issue_token(name, "api").secret for name in USERS})
-
-
-def sidecar(officer: str) -> bytes:
-    return json.dumps({"officer": officer, "device": "AXON-0042", "kind": "bwv"}).encode()
+from tests.fixtures.upload_jobs import Uploads, record, sidecar, wait_for_job, wait_until_gone
 
 
 def send(client: TestClient, uploads: Uploads, media: Path) -> dict[str, object]:
@@ -136,14 +70,6 @@ def test_upload_is_answered_at_once_and_ingested_in_the_background(
         ]
         listed = client.get("/api/uploads", headers=uploads.auth("pc4521")).json()
         assert [j["id"] for j in listed] == [again["id"], job["id"]]
-
-
-def record(uploads: Uploads, user: str, officer: str | None, files: list[str]) -> str:
-    job_id = uuid.uuid4().hex
-    dock = uploads.services.settings.resolved_home / "uploads" / job_id
-    dock.mkdir(parents=True)
-    uploads.jobs.record(job_id, user, officer, dock, files, "bwv", "CAD-20261126-0003")
-    return job_id
 
 
 def test_officers_see_only_their_own_upload_jobs(uploads: Uploads) -> None:

@@ -44,8 +44,12 @@
       li.appendChild(document.createTextNode(" (" + entry.kind + ", " + entry.size + " bytes)"));
     });
     section("Already held", result.duplicates, function (li, entry) {
-      li.appendChild(itemLink(entry.id, entry.path));
-      li.appendChild(document.createTextNode(" is already in evidence"));
+      if (entry.id) {
+        li.appendChild(itemLink(entry.id, entry.path));
+        li.appendChild(document.createTextNode(" is already in evidence"));
+      } else {
+        li.textContent = entry.path + " is already in evidence (" + entry.note + ")";
+      }
     });
     section("Rejected", result.rejected, function (li, entry) {
       li.textContent = entry.reason;
