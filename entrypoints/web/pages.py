@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_items import visible_item, visible_items
+from entrypoints.web.api_items import audit_listing, visible_item, visible_items
 from entrypoints.web.api_search import search_for
 from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
 from entrypoints.web.sign_in import SignInLocked, sign_in_with_password
@@ -135,6 +135,7 @@ def home(session: PageSession) -> Response:
 @router.get("/items")
 def items_page(request: Request, context: Context, session: PageSession) -> Response:
     items = visible_items(context, session[0], 200)
+    audit_listing(context, request, session[0], items, {"page": True})
     return render(request, context, "items.html", session, {"items": items})
 
 
@@ -173,6 +174,7 @@ def upload_page(request: Request, context: Context, session: PageSession) -> Res
 def audit_page(request: Request, context: Context, session: PageSession) -> Response:
     session[0].require(Permission.VIEW_AUDIT)
     events = context.users.audit(limit=300)
+    context.audit(request, session[0], "view-audit", "audit", {"page": True})
     return render(request, context, "audit.html", session, {"events": reversed(events)})
 
 

@@ -193,3 +193,35 @@ def test_user_unlock_clears_the_lockout_and_is_audited(throttled: ThrottledApp) 
     again = runner.invoke(cli_app, ["user", "unlock", "ivy"])
     assert again.exit_code == 0
     assert "had no failed sign-ins to clear" in again.stdout
+
+
+def test_a_success_before_any_lockout_resets_the_names_count(throttled: ThrottledApp) -> None:
+    first = throttled.client("203.0.113.80")
+    assert [r.status_code for r in fail(first, "ivy", MAX_FAILURES - 1)] == [401] * 4
+    assert token(first, "ivy", PASSWORD).status_code == 200
+    # Without the reset these would be the 5th to 8th failures in a row: the 5th would lock.
+    second = throttled.client("203.0.113.81")
+    assert [r.status_code for r in fail(second, "ivy", MAX_FAILURES - 1)] == [401] * 4
+    assert token(second, "ivy", PASSWORD).status_code == 200
+    assert throttled.events("sign-in-lockout") == []
+
+
+def test_a_wrong_password_during_a_lockout_is_audited(throttled: ThrottledApp) -> None:
+    client = throttled.client("203.0.113.90")
+    fail(client, "ivy", MAX_FAILURES)
+    counted = len(throttled.events("sign-in-failed"))
+    during = fail(client, "ivy", 2)
+    assert [r.status_code for r in during] == [429, 429]
+    page = client.post("/signin", data={"username": "ivy", "password": WRONG})
+    assert page.status_code == 429
+    refused = throttled.events("sign-in-failed")[counted:]
+    assert [(e.target, e.address, e.details["via"]) for e in refused] == [
+        ("user:ivy", "203.0.113.90", "token"),
+        ("user:ivy", "203.0.113.90", "token"),
+        ("user:ivy", "203.0.113.90", "page"),
+    ]
+    assert {e.details["reason"] for e in refused} == {"locked out"}
+    assert all(e.details["retry_after"] >= 1 for e in refused)
+    assert WRONG not in json.dumps([e.as_dict() for e in refused])
+    # Refused attempts neither count nor lengthen the lock.
+    assert len(throttled.events("sign-in-lockout")) == 1
