@@ -10,7 +10,7 @@ from typing import Any
 from evidence.ports import ObjectStore
 
 CHUNK = 256 * 1024
-_RANGE = re.compile(r"^([0-9]*)-([0-9]*)$")
+_RANGE = re.compile(r"([0-9]*)-([0-9]*)")
 # Python refuses to parse integers of more than 4,300 digits; 18 digits is beyond an exabyte.
 MAX_DIGITS = 18
 BEYOND_ANY_OBJECT = 10**MAX_DIGITS
@@ -58,7 +58,7 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     unit, _, ranges = header.strip().partition("=")
     if unit.strip().lower() != "bytes":
         return None
-    match = _RANGE.match(ranges.replace(" ", ""))
+    match = _RANGE.fullmatch(ranges.strip(" \t"))
     if match is None:
         return None
     first, last = (_position(text) for text in match.groups())

@@ -150,6 +150,7 @@ def test_ranges_are_parsed(header: str | None, expected: ByteRange | None) -> No
         "bytes=-",
         "bytes=\u0663-",
         "bytes=0x10-",
+        "bytes=1 0-20",
         "bytes 0-9",
         "items=1-2",
         "0-9",
