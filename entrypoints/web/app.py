@@ -23,6 +23,7 @@ from entrypoints.web import (
     pages_cases,
 )
 from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from entrypoints.web.headers import SecurityHeaders
 from entrypoints.web.ranges import RangeNotSatisfiable
 from entrypoints.web.security import SignInRequired
 from entrypoints.web.upload_worker import UploadWorker
@@ -51,7 +52,12 @@ def create_app(services: Services | None = None) -> FastAPI:
         summary="Body-worn video and 999 call evidence: search, items, cases and bundles.",
         version="0.1.0",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN and run inline script, which the
+        # Content-Security-Policy forbids; the spec itself stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.upload_worker = worker
     app.state.context = WebContext(
         services=services,

@@ -47,6 +47,15 @@ def safe_next(target: str | None) -> str:
 
 
 def same_origin(request: Request) -> bool:
+    """Whether a form was posted from one of our own pages.
+
+    Under ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` even from our own
+    pages, so the browser's ``Sec-Fetch-Site`` decides when it is sent; ``null`` (also what
+    a sandboxed frame on another site sends) is never taken as ours.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
     origin = request.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == request.url.netloc
 
