@@ -1,4 +1,5 @@
-"""HTTP Range (RFC 9110) for media: one byte range, streamed from the object store."""
+"""HTTP Range (RFC 9110) for media: one byte range, streamed from the object store; and the
+MIME type to send it with, from the probed container."""
 
 from __future__ import annotations
 
