@@ -17,6 +17,7 @@ from evidence.model import EvidenceItem
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
+MAX_REQUESTED_ID = 64
 
 
 class Role(StrEnum):
@@ -135,4 +136,6 @@ def require_item(
         return item
     if item is None and principal.role is Role.INVESTIGATOR:
         raise NotFound(f"item {requested}: not found")
-    raise PermissionDenied(f"item {requested}: not available to {principal.name}")
+    # The audit trail (never the answer) records which item was refused, if it exists.
+    target = f"item:{item.id if item is not None else requested[:MAX_REQUESTED_ID]}"
+    raise PermissionDenied(f"item {requested}: not available to {principal.name}", target)

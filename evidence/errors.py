@@ -51,7 +51,11 @@ class NotFound(EvidenceError):
 
 
 class PermissionDenied(EvidenceError):
-    """The actor may not do this."""
+    """The actor may not do this; ``target`` names what was refused, for the audit trail."""
+
+    def __init__(self, message: str, target: str | None = None) -> None:
+        super().__init__(message)
+        self.target = target
 
 
 class Conflict(EvidenceError):

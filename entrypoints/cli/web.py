@@ -19,8 +19,9 @@ def serve(
     trusted_proxy: Annotated[
         str | None,
         typer.Option(
-            help="Reverse proxy address(es), comma-separated, whose X-Forwarded-For is "
-            "believed: the audit trail and sign-in throttling then see the real client."
+            help="Reverse proxy address(es), comma-separated, whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed: the audit trail and sign-in throttling then see "
+            "the real client, and behind TLS the session cookie is Secure and HSTS is sent."
         ),
     ] = None,
 ) -> None:

@@ -83,9 +83,11 @@ def who_am_i(principal: ApiUser) -> dict[str, Any]:
 
 
 @router.get("/users")
-def list_users(principal: ApiUser, context: Context) -> list[dict[str, Any]]:
+def list_users(principal: ApiUser, context: Context, request: Request) -> list[dict[str, Any]]:
     principal.require(Permission.MANAGE_USERS)
-    return [account.as_dict() for account in context.users.users()]
+    accounts = context.users.users()
+    context.audit(request, principal, "list-users", "users", {"count": len(accounts)})
+    return [account.as_dict() for account in accounts]
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)

@@ -52,20 +52,30 @@ def visible_case(context: WebContext, principal: Principal, urn: str) -> str:
     """The case's URN if the principal may see it: every case for investigators, shared for CPS."""
     principal.require(Permission.VIEW_CASES)
     if principal.role is Role.CPS:
-        if validate_urn(urn) not in context.users.shared_cases(principal.name):
-            raise PermissionDenied(f"case {urn}: not shared with {principal.name}")
-        return validate_urn(urn)
+        found = validate_urn(urn)
+        if found not in context.users.shared_cases(principal.name):
+            raise PermissionDenied(f"case {urn}: not shared with {principal.name}", f"case:{found}")
+        return found
     return case_service.cases(context.services).get(urn).urn
 
 
-@router.get("/cases")
-def list_cases(principal: ApiUser, context: Context) -> list[dict[str, Any]]:
+def visible_cases(
+    context: WebContext, request: Request, principal: Principal, details: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every case for investigators, the shared ones for CPS; the listing is audited."""
     principal.require(Permission.VIEW_CASES)
     found = case_service.list_cases(context.services)
     if principal.role is Role.CPS:
         shared = context.users.shared_cases(principal.name)
         found = [case for case in found if case["urn"] in shared]
+    listed = {"count": len(found), "cases": [case["urn"] for case in found], **details}
+    context.audit(request, principal, "list-cases", "cases", listed)
     return found
+
+
+@router.get("/cases")
+def list_cases(principal: ApiUser, context: Context, request: Request) -> list[dict[str, Any]]:
+    return visible_cases(context, request, principal, {})
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED)

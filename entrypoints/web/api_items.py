@@ -8,15 +8,16 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from entrypoints.web.context import WebContext
-from entrypoints.web.ranges import media_type, parse_range, stream_object
+from entrypoints.web.ranges import media_type, parse_range, safe_extension, stream_object
 from entrypoints.web.security import ApiUser, Context
 from evidence.access import Permission, Principal, Role, require_item
-from evidence.errors import NotFound
+from evidence.errors import InvalidInput, NotFound
 from evidence.model import EvidenceItem
 
 router = APIRouter(prefix="/api", tags=["items"])
 
 MAX_LIST = 500
+MAX_AUDITED_RANGE = 100
 
 
 def visible_item(context: WebContext, principal: Principal, item_id: str) -> EvidenceItem:
@@ -24,6 +25,11 @@ def visible_item(context: WebContext, principal: Principal, item_id: str) -> Evi
     try:
         item: EvidenceItem | None = context.services.repo.get_item(item_id)
     except NotFound:
+        item = None
+    except InvalidInput:
+        # An ambiguous prefix: saying so would tell anyone that several items begin with it.
+        if principal.sees_everything:
+            raise
         item = None
     return require_item(principal, item, item_id, context.shared_item_ids(principal))
 
@@ -43,10 +49,27 @@ def visible_items(context: WebContext, principal: Principal, limit: int) -> list
 
 @router.get("/items")
 def list_items(
-    principal: ApiUser, context: Context, limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100
+    principal: ApiUser,
+    context: Context,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
 ) -> list[dict[str, Any]]:
     """Items the caller may see, newest first."""
-    return [item.summary() for item in visible_items(context, principal, limit)]
+    items = visible_items(context, principal, limit)
+    audit_listing(context, request, principal, items)
+    return [item.summary() for item in items]
+
+
+def audit_listing(
+    context: WebContext,
+    request: Request,
+    principal: Principal,
+    items: list[EvidenceItem],
+    details: dict[str, Any] | None = None,
+) -> None:
+    """A list discloses each item's metadata, so the trail names every item it showed."""
+    listed = {"count": len(items), "items": [item.id for item in items], **(details or {})}
+    context.audit(request, principal, "list-items", "items", listed)
 
 
 @router.get("/items/{item_id}")
@@ -84,22 +107,16 @@ def item_media(
         raise NotFound(f"item {item.id}: its stored object {item.storage_key} is missing")
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": f'inline; filename="{item.id}{_suffix(item)}"',
-        "Cache-Control": "private, no-store",
+        "Content-Disposition": f'inline; filename="{item.id}{safe_extension(item.original_name)}"',
     }
     byte_range = parse_range(range_header, item.size)
-    details = {"range": range_header} if range_header else {}
+    details = {"range": range_header[:MAX_AUDITED_RANGE]} if range_header else {}
     context.audit(request, principal, "view-media", f"item:{item.id}", details)
     if byte_range is None:
         headers["Content-Length"] = str(item.size)
         body = stream_object(store, item.storage_key, 0, item.size)
-        return StreamingResponse(body, 200, headers, media_type(item.original_name))
+        return StreamingResponse(body, 200, headers, media_type(item.media))
     headers["Content-Length"] = str(byte_range.length)
     headers["Content-Range"] = byte_range.content_range(item.size)
     body = stream_object(store, item.storage_key, byte_range.start, byte_range.length)
-    return StreamingResponse(body, 206, headers, media_type(item.original_name))
-
-
-def _suffix(item: EvidenceItem) -> str:
-    name = item.original_name
-    return name[name.rfind(".") :] if "." in name else ""
+    return StreamingResponse(body, 206, headers, media_type(item.media))

@@ -23,13 +23,17 @@ from entrypoints.web import (
     pages_cases,
 )
 from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from entrypoints.web.headers import SecurityHeaders
 from entrypoints.web.ranges import RangeNotSatisfiable
 from entrypoints.web.security import SignInRequired
 from entrypoints.web.upload_worker import UploadWorker
-from evidence.errors import EvidenceError
+from evidence.access import Principal
+from evidence.errors import EvidenceError, PermissionDenied
 from evidence.search import MARK_END, MARK_START
 from storage.bootstrap import Services, get_services
 from storage.web_repository import WebRepository
+
+MAX_AUDITED_PATH = 255
 
 
 def create_app(services: Services | None = None) -> FastAPI:
@@ -48,7 +52,12 @@ def create_app(services: Services | None = None) -> FastAPI:
         summary="Body-worn video and 999 call evidence: search, items, cases and bundles.",
         version="0.1.0",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN and run inline script, which the
+        # Content-Security-Policy forbids; the spec itself stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.upload_worker = worker
     app.state.context = WebContext(
         services=services,
@@ -94,12 +103,31 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
-async def _evidence_error(request: Request, exc: Exception) -> Response:
+def _evidence_error(request: Request, exc: Exception) -> Response:
+    """Run in a worker thread (a plain function): recording a refusal writes to the database."""
     assert isinstance(exc, EvidenceError)
+    if isinstance(exc, PermissionDenied):
+        _audit_refusal(request, exc)
     status = http_status(exc)
     if _wants_page(request):
         return _error_page(request, status, str(exc))
     return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+def _audit_refusal(request: Request, refusal: PermissionDenied) -> None:
+    """A signed-in person refused is an audit event: who tried what, from where, and why.
+
+    The target is the item or case refused (the real item, if the id named one), or else
+    the route; the answer itself stays the same whether or not the item exists.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        return
+    context: WebContext = request.app.state.context
+    path = request.url.path[:MAX_AUDITED_PATH]
+    target = refusal.target or f"route:{request.method} {path}"
+    details = {"reason": str(refusal), "method": request.method, "path": path}
+    context.audit(request, principal, "access-refused", target[:MAX_AUDITED_PATH], details)
 
 
 async def _range_error(request: Request, exc: Exception) -> Response:

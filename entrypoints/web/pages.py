@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_items import visible_item, visible_items
+from entrypoints.web.api_items import audit_listing, visible_item, visible_items
 from entrypoints.web.api_search import search_for
 from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
 from entrypoints.web.sign_in import SignInLocked, sign_in_with_password
@@ -47,6 +47,15 @@ def safe_next(target: str | None) -> str:
 
 
 def same_origin(request: Request) -> bool:
+    """Whether a form was posted from one of our own pages.
+
+    Under ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` even from our own
+    pages, so the browser's ``Sec-Fetch-Site`` decides when it is sent; ``null`` (also what
+    a sandboxed frame on another site sends) is never taken as ours.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
     origin = request.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == request.url.netloc
 
@@ -135,6 +144,7 @@ def home(session: PageSession) -> Response:
 @router.get("/items")
 def items_page(request: Request, context: Context, session: PageSession) -> Response:
     items = visible_items(context, session[0], 200)
+    audit_listing(context, request, session[0], items, {"page": True})
     return render(request, context, "items.html", session, {"items": items})
 
 
@@ -173,6 +183,7 @@ def upload_page(request: Request, context: Context, session: PageSession) -> Res
 def audit_page(request: Request, context: Context, session: PageSession) -> Response:
     session[0].require(Permission.VIEW_AUDIT)
     events = context.users.audit(limit=300)
+    context.audit(request, session[0], "view-audit", "audit", {"page": True})
     return render(request, context, "audit.html", session, {"events": reversed(events)})
 
 

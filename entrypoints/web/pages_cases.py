@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_cases import bundle_download, visible_case
+from entrypoints.web.api_cases import bundle_download, visible_case, visible_cases
 from entrypoints.web.pages import render, require_csrf
 from entrypoints.web.security import Context, PageSession
 from evidence.access import Permission, Role
@@ -38,12 +38,7 @@ def timeline_axis(entries: list[TimelineEntry]) -> dict[str, Any]:
 
 @router.get("/cases")
 def cases_page(request: Request, context: Context, session: PageSession) -> Response:
-    principal = session[0]
-    principal.require(Permission.VIEW_CASES)
-    found = case_service.list_cases(context.services)
-    if principal.role is Role.CPS:
-        shared = context.users.shared_cases(principal.name)
-        found = [case for case in found if case["urn"] in shared]
+    found = visible_cases(context, request, session[0], {"page": True})
     return render(request, context, "cases.html", session, {"cases": found})
 
 

@@ -51,11 +51,13 @@ def api_principal(
         resolved = context.users.resolve_token(token, "api")
         if resolved is None:
             raise unauthenticated("the token is invalid, expired or revoked; sign in again")
+        request.state.principal = resolved[0]
         return resolved[0]
     session = session_of(request, context)
     if session is None:
         raise unauthenticated("sign in first: no bearer token or session was given")
     principal, csrf = session
+    request.state.principal = principal
     if request.method not in SAFE_METHODS and not csrf_matches(
         csrf, request.headers.get(CSRF_HEADER)
     ):
@@ -71,6 +73,7 @@ def page_session(
     if session is None:
         raise SignInRequired
     principal, csrf = session
+    request.state.principal = principal
     return principal, csrf or ""
 
 

@@ -1,4 +1,4 @@
-"""Lockouts across processes: ``evidence serve`` behind a trusted proxy locks, the CLI unlocks."""
+"""``evidence serve`` behind a trusted proxy: lockouts seen by the CLI, TLS seen by the app."""
 
 from __future__ import annotations
 
@@ -78,3 +78,23 @@ def test_a_lockout_set_by_the_server_is_seen_and_cleared_by_the_cli(cli: Cli, se
     assert actions.count(("sign-in-failed", CLIENT)) == 6
     assert ("sign-in-lockout", CLIENT) in actions
     assert [event["role"] for event in trail if event["action"] == "unlock-sign-in"] == ["console"]
+
+
+def test_behind_a_trusted_tls_proxy_the_cookie_is_secure_and_hsts_is_sent(served: str) -> None:
+    def sign_in_page(forwarded: dict[str, str]) -> httpx.Response:
+        return httpx.post(
+            f"{served}/signin",
+            data={"username": "ivy", "password": PASSWORD},
+            headers=forwarded,
+            timeout=10,
+        )
+
+    over_tls = sign_in_page({"X-Forwarded-Proto": "https", "X-Forwarded-For": CLIENT})
+    assert over_tls.status_code == 303, over_tls.text
+    cookie = {part.strip().lower() for part in over_tls.headers["set-cookie"].split(";")}
+    assert {"secure", "httponly", "samesite=strict"} <= cookie
+    assert over_tls.headers["strict-transport-security"].startswith("max-age=")
+    plain = sign_in_page({"X-Forwarded-For": CLIENT})
+    assert plain.status_code == 303
+    assert "secure" not in {part.strip().lower() for part in plain.headers["set-cookie"].split(";")}
+    assert "strict-transport-security" not in plain.headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,8 +41,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     opened = context.new_page()
+    refused: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield opened
     context.close()
+    assert refused == [], "the Content-Security-Policy blocked part of a page"
 
 
 def shoot(page: Page, name: str) -> None:
@@ -99,6 +108,8 @@ def test_search_click_hit_seek_then_export_the_case(
     page.goto(f"{live_server}/cases/{URN}")
     expect(page.locator("#exhibits tbody tr")).to_have_count(len(sqlite_world.items))
     expect(page.locator(".lane")).to_have_count(len(sqlite_world.items))
+    # timeline.js places the bars (the policy forbids inline style).
+    expect(page.locator(".bar").first).to_have_attribute("style", re.compile(r"width: [0-9.]+%"))
     shoot(page, "case")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export bundle").click()

@@ -123,7 +123,10 @@ def test_media_answers_ranges(
     assert answer.headers["content-range"] == f"bytes {first}-{last}/{len(original)}"
 
 
-@pytest.mark.parametrize("header", ["bytes=999999999-", "bytes=abc-def", "bytes=50-10", "bytes=-"])
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize("header", ["bytes=999999999-", f"bytes={HUGE}-", "bytes=-0"])
 def test_media_refuses_unsatisfiable_ranges(web_world: WebWorld, header: str) -> None:
     item = web_world.items["PC3310"]
     answer = web_world.client.get(
@@ -131,6 +134,29 @@ def test_media_refuses_unsatisfiable_ranges(web_world: WebWorld, header: str) ->
     )
     assert answer.status_code == 416
     assert answer.headers["content-range"] == f"bytes */{item.size}"
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=abc-def", "bytes=50-10", "bytes=-", "items=0-10", "bytes=0-1,4-5"]
+)
+def test_media_ignores_malformed_or_foreign_ranges(web_world: WebWorld, header: str) -> None:
+    item = web_world.items["PC3310"]
+    answer = web_world.client.get(
+        f"/api/items/{item.id}/media", headers={**web_world.auth("ivy"), "Range": header}
+    )
+    assert answer.status_code == 200
+    assert "content-range" not in answer.headers
+    assert answer.content == original_bytes(web_world, "PC3310")
+
+
+def test_media_range_past_any_size_is_the_rest_of_the_object(web_world: WebWorld) -> None:
+    item = web_world.items["PC3310"]
+    answer = web_world.client.get(
+        f"/api/items/{item.id}/media",
+        headers={**web_world.auth("ivy"), "Range": f"bytes=10-{HUGE}"},
+    )
+    assert answer.status_code == 206
+    assert answer.content == original_bytes(web_world, "PC3310")[10:]
 
 
 def test_transcript_as_vtt_and_json(web_world: WebWorld) -> None:

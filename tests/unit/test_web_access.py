@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from entrypoints.web.ranges import ByteRange, RangeNotSatisfiable, parse_range
+from entrypoints.web.ranges import (
+    ByteRange,
+    RangeNotSatisfiable,
+    media_type,
+    parse_range,
+    safe_extension,
+)
 from evidence.access import (
     Permission,
     Principal,
@@ -112,16 +118,22 @@ def test_audit_chain_detects_edits_removals_and_reordering() -> None:
     assert verify_audit(swapped)
 
 
+HUGE = "9" * 5000
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
         (None, None),
         ("bytes=0-99", ByteRange(0, 99)),
+        ("Bytes = 0-99", ByteRange(0, 99)),
         ("bytes=100-", ByteRange(100, 999)),
         ("bytes=-100", ByteRange(900, 999)),
         ("bytes=-5000", ByteRange(0, 999)),
         ("bytes=990-5000", ByteRange(990, 999)),
-        ("bytes=0-1,5-6", None),
+        (f"bytes=0-{HUGE}", ByteRange(0, 999)),
+        (f"bytes=-{HUGE}", ByteRange(0, 999)),
+        (f"bytes={'0' * 5000}5-9", ByteRange(5, 9)),
     ],
 )
 def test_ranges_are_parsed(header: str | None, expected: ByteRange | None) -> None:
@@ -129,8 +141,77 @@ def test_ranges_are_parsed(header: str | None, expected: ByteRange | None) -> No
 
 
 @pytest.mark.parametrize(
-    "header", ["bytes=1000-", "bytes=5-1", "bytes=-0", "bytes=x-y", "items=1-2"]
+    "header",
+    [
+        "",
+        "bytes=0-1,5-6",
+        "bytes=5-1",
+        "bytes=x-y",
+        "bytes=-",
+        "bytes=\u0663-",
+        "bytes=0x10-",
+        "bytes=1 0-20",
+        "bytes 0-9",
+        "items=1-2",
+        "0-9",
+    ],
 )
-def test_bad_ranges_are_not_satisfiable(header: str) -> None:
+def test_malformed_or_foreign_ranges_are_ignored(header: str) -> None:
+    """RFC 9110 section 14.2: the whole object is answered, as if no Range were sent."""
+    assert parse_range(header, 1000) is None
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=1000-", "bytes=-0", f"bytes={HUGE}-", f"bytes={HUGE}-{HUGE}"]
+)
+def test_ranges_beyond_the_end_are_not_satisfiable(header: str) -> None:
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 1000)
+
+
+@pytest.mark.parametrize(
+    ("media", "expected"),
+    [
+        ({"format": "mov,mp4,m4a,3gp,3g2,mj2", "video_codec": "h264"}, "video/mp4"),
+        ({"format": "mov,mp4,m4a,3gp,3g2,mj2", "audio_codec": "aac"}, "audio/mp4"),
+        (
+            {
+                "format": "mov,mp4,m4a,3gp,3g2,mj2",
+                "video_codec": "h264",
+                "tags": {"major_brand": "qt  "},
+            },
+            "video/quicktime",
+        ),
+        ({"format": "matroska,webm", "video_codec": "vp9", "audio_codec": "opus"}, "video/webm"),
+        (
+            {"format": "matroska,webm", "video_codec": "h264", "audio_codec": "aac"},
+            "video/x-matroska",
+        ),
+        ({"format": "matroska,webm", "audio_codec": "opus"}, "audio/webm"),
+        ({"format": "wav", "audio_codec": "pcm_s16le"}, "audio/wav"),
+        ({"format": "mp3", "audio_codec": "mp3"}, "audio/mpeg"),
+        ({"format": "ogg", "audio_codec": "vorbis"}, "audio/ogg"),
+        ({"format": "avi", "video_codec": "mjpeg"}, "video/x-msvideo"),
+        ({"format": "tty"}, "application/octet-stream"),
+        ({}, "application/octet-stream"),
+    ],
+)
+def test_media_types_come_from_the_probed_container(
+    media: dict[str, object], expected: str
+) -> None:
+    assert media_type(media) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "extension"),
+    [
+        ("clip.mp4", ".mp4"),
+        ("data:,x.MP4", ".MP4"),
+        ('clip.mp4"; filename="x', ""),
+        ("clip.m\u00e94", ""),
+        ("clip", ""),
+        ("clip.", ""),
+    ],
+)
+def test_only_plain_extensions_reach_the_download_name(name: str, extension: str) -> None:
+    assert safe_extension(name) == extension
