@@ -70,8 +70,8 @@ def write_verified(
     *,
     force: bool,
     label: str,
-    on_verified: Callable[[Digest], None] = lambda _digest: None,
-    on_abandoned: Callable[[str], None] = lambda _reason: None,
+    on_verified: Callable[[Digest], object] = lambda _digest: None,
+    on_abandoned: Callable[[str], object] = lambda _reason: None,
 ) -> Digest:
     """Copy ``source`` to ``output`` if and only if its SHA-256 is ``expected_sha256``.
 
