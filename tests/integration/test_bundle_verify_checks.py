@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.repository import SqlRepository
+from tests.fixtures.bundles import resign
 
 URN = "01YZ1234524"
 INCIDENT = "CAD-20261125-0417"
@@ -85,16 +87,7 @@ def reseal(services: Services, root: Path) -> None:
     info = (root / "bag-info.txt").read_text().splitlines()
     info = [f"Payload-Oxum: {oxum}" if line.startswith("Payload-Oxum:") else line for line in info]
     (root / "bag-info.txt").write_text("\n".join(info) + "\n")
-    tags = {
-        path.name: hash_file(path, ALGORITHMS[1:])
-        for path in root.iterdir()
-        if path.is_file() and not path.name.startswith("tagmanifest-")
-    }
-    key = signing_key(services.settings)
-    for algorithm in ALGORITHMS:
-        manifest = root / f"tagmanifest-{algorithm}.txt"
-        manifest.write_text(manifest_text(tags, algorithm))
-        (root / f"{manifest.name}.sig").write_bytes(key.sign(manifest.read_bytes()))
+    resign(root, signing_key(services.settings))
 
 
 def first_exhibit(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -104,7 +97,13 @@ def first_exhibit(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 def rewrite_custody(root: Path, events: list[dict[str, Any]]) -> None:
-    """Re-chain the events and point the listing at the new head, so the chain verifies."""
+    """Re-chain the events and point the listing at the new head, so the chain verifies.
+
+    The log's inclusion proofs would name such a rewrite too (test_bundle_log_proofs.py);
+    the forger here also drops ``log/``, as a bundle from before the log has none, so only
+    the check under test stands between the forgery and a pass.
+    """
+    shutil.rmtree(root / "log")
     previous = GENESIS
     for seq, event in enumerate(events, start=1):
         event.update(seq=seq, prev_hash=previous)
