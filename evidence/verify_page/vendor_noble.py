@@ -1,0 +1,63 @@
+"""Regenerate ``noble-hashes.js`` from the published ``@noble/hashes`` package.
+
+Run by hand when upgrading, never at export: ``npm pack @noble/hashes@VERSION`` in a
+temporary folder, unpack it, then ``python vendor_noble.py PACKAGE_DIR``. The four ES modules
+SHA-2 needs (utils, _u64, _md, sha2) are copied unchanged except that each becomes a function
+scope: ``import {a} from "./x.js"`` reads from the module object built before it, ``export``
+keywords are dropped and the exported names are returned. The result is one classic script,
+so verify.html can inline it and work from file:// with no module loading.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+MODULES = ("utils", "_u64", "_md", "sha2")
+TARGET = Path(__file__).with_name("noble-hashes.js")
+IMPORT = re.compile(r'^import (\{[^}]*\}|\* as (\w+)) from "\./(\w+)\.js";$', re.MULTILINE)
+EXPORT_DECL = re.compile(r"^export (async function|function|const|class) (\w+)", re.MULTILINE)
+EXPORT_LIST = re.compile(r"^export (\{[^}]*\});$", re.MULTILINE)
+
+
+def _module(name: str, text: str) -> str:
+    exported = [m.group(2) for m in EXPORT_DECL.finditer(text)]
+    listed = EXPORT_LIST.search(text)
+    if listed:
+        exported += [n.strip() for n in listed.group(1).strip("{}").split(",")]
+    text = EXPORT_LIST.sub("", text)
+    text = EXPORT_DECL.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+
+    def imported(match: re.Match[str]) -> str:
+        source = "__" + match.group(3).lstrip("_")
+        if match.group(2):
+            return f"const {match.group(2)} = {source};"
+        return f"const {match.group(1)} = {source};"
+
+    text = IMPORT.sub(imported, text)
+    if re.search(r"^(import|export) ", text, re.MULTILINE):
+        raise SystemExit(f"{name}.js: an import or export this script does not handle")
+    text = re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
+    return (
+        f"const __{name.lstrip('_')} = (() => {{\n{text.strip()}\n"
+        f"return {{ {', '.join(exported)} }};\n}})();\n"
+    )
+
+
+def main(package: Path) -> None:
+    meta = json.loads((package / "package.json").read_text())
+    licence = (package / "LICENSE").read_text().strip()
+    header = (
+        f"/* {meta['name']} {meta['version']} (SHA-2 only), vendored by vendor_noble.py from\n"
+        f"   the npm package {meta['name']}@{meta['version']}; {meta['description']}.\n\n"
+        f"{licence}\n*/\n"
+    )
+    body = "".join(_module(name, (package / f"{name}.js").read_text()) for name in MODULES)
+    footer = "const nobleHashes = { version: %s, sha256: __sha2.sha256, sha512: __sha2.sha512 };\n"
+    TARGET.write_text(header + body + footer % json.dumps(meta["version"]), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
