@@ -5,6 +5,7 @@ a real bundle is VALID, and each tampering is named in exactly the Python verifi
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import shutil
@@ -20,7 +21,7 @@ from playwright.sync_api import Browser, Page
 from bundle_verifier.bundle import verify_bundle
 from bundle_verifier.checkpoint import Checkpoint, sign_checkpoint
 from bundle_verifier.cli import summary
-from tests.fixtures.bundles import ExportedBundle, copy_bundle, without_log
+from tests.fixtures.bundles import ExportedBundle, copy_bundle, resign, without_log
 from tests.fixtures.required import missing
 
 pytestmark = pytest.mark.browser
@@ -203,3 +204,36 @@ def test_an_edited_page_names_itself(bundle: Path, tmp_path: Path, page: Page) -
         page_file.write("<!-- changed -->\n")
     problems = same_as_python(page, bundle, page_from=Path(pristine))
     assert problems[0].startswith("verify.html: SHA256 does not match tagmanifest-sha256.txt")
+
+
+def test_a_large_file_is_hashed_in_pieces(
+    exported_bundle: ExportedBundle, bundle: Path, page: Page
+) -> None:
+    """A 48 MiB payload, re-manifested and re-signed by the key holder: the page's streamed
+    SHA-256 and SHA-512 agree with the manifests, and the SHA-256 it names for the exhibit is
+    the one Python computes."""
+    media = next((bundle / "data/exhibits").glob("*/arrival.mp4"))
+    name = media.relative_to(bundle).as_posix()
+    data = bytes(range(256)) * (48 * 4096)
+    media.write_bytes(data)
+    for algorithm in ("sha256", "sha512"):
+        manifest = bundle / f"manifest-{algorithm}.txt"
+        lines = manifest.read_text().splitlines()
+        digest = hashlib.new(algorithm, data).hexdigest()
+        manifest.write_text(
+            "".join(
+                f"{digest}  {name}\n" if line.endswith(f"  {name}") else f"{line}\n"
+                for line in lines
+            )
+        )
+    info = bundle / "bag-info.txt"
+    sizes = [p.stat().st_size for p in (bundle / "data").rglob("*") if p.is_file()]
+    info.write_text(
+        re.sub(r"Payload-Oxum: .*", f"Payload-Oxum: {sum(sizes)}.{len(sizes)}", info.read_text())
+    )
+    resign(bundle, exported_bundle.key)
+    problems = same_as_python(page, bundle)
+    assert problems == [
+        f"exhibit PC4521/1: media SHA-256 {hashlib.sha256(data).hexdigest()} is not the recorded "
+        + json.loads((bundle / "data/exhibits.json").read_text())["exhibits"][1]["sha256"]
+    ]
