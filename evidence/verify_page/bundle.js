@@ -255,22 +255,31 @@ async function signatureValid(key, data, signature) {
 
 const fingerprint = (key) => "SHA256:" + hex(sha256(key.raw));
 
-async function checkSignature(folder, bag, report) {
-  let key = null;
+async function checkSignature(folder, bag, pinned, report) {
+  let bundled = null;
   if (!folder.isFile(PUBLIC_KEY_FILE)) {
     report.problems.push(`${PUBLIC_KEY_FILE}: missing; the signer cannot be identified`);
   } else {
     try {
-      key = await loadPublicKey(new TextDecoder().decode(await folder.bytes(PUBLIC_KEY_FILE)), PUBLIC_KEY_FILE);
+      bundled = await loadPublicKey(new TextDecoder().decode(await folder.bytes(PUBLIC_KEY_FILE)), PUBLIC_KEY_FILE);
     } catch (exc) {
       report.problems.push(exc.message);
     }
   }
-  if (key === null) return null;
-  report.signer = fingerprint(key);
-  if (bag.infoValue("Signing-Key-Fingerprint") !== report.signer) {
-    report.problems.push("bag-info.txt: Signing-Key-Fingerprint does not match the bundled public key");
+  if (bundled !== null) {
+    report.signer = fingerprint(bundled);
+    if (bag.infoValue("Signing-Key-Fingerprint") !== report.signer) {
+      report.problems.push("bag-info.txt: Signing-Key-Fingerprint does not match the bundled public key");
+    }
+    if (pinned !== null && fingerprint(pinned) !== report.signer) {
+      report.problems.push(
+        `${PUBLIC_KEY_FILE}: the bundle names key ${report.signer}, not the pinned key ` +
+          `${fingerprint(pinned)}; it was not signed by the expected organisation`,
+      );
+    }
   }
+  const key = pinned || bundled;
+  if (key === null) return null;
   for (const algorithm of ALGORITHMS) {
     const manifest = `tagmanifest-${algorithm}.txt`;
     const signature = `${manifest}.sig`;

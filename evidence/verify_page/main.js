@@ -6,11 +6,11 @@ const NO_LOG_NOTE =
   "transparency log, so it carries no log proofs (digests, signature and custody chains " +
   "were checked)";
 
-async function verifyFolder(files, onProgress) {
+async function verifyFolder(files, pinned, onProgress) {
   const folder = new Folder(files, onProgress);
   const bag = await checkBag(folder);
   const report = { urn: bag.infoValue("Case-URN"), exhibits: 0, signer: null, problems: [...bag.problems], notes: [] };
-  const key = await checkSignature(folder, bag, report);
+  const key = await checkSignature(folder, bag, pinned, report);
   const exhibits = await checkExhibits(folder, bag, report);
   report.log = await checkLog(folder, bag.coveredTagFiles(), key, report.signer, exhibits);
   report.problems.push(...report.log.problems);
@@ -80,7 +80,9 @@ async function onFolderChosen(event) {
   };
   try {
     if (!files.has("bagit.txt")) throw new Error(`${name}: not a bundle (no bagit.txt); choose the bundle's own folder`);
-    const report = await verifyFolder(files, progress);
+    const pinnedFile = document.getElementById("pinned").files[0];
+    const pinned = pinnedFile ? await loadPublicKey(await pinnedFile.text(), pinnedFile.name) : null;
+    const report = await verifyFolder(files, pinned, progress);
     show("status", `${files.size} files read from ${name}.`);
     verdict.className = report.valid ? "valid" : "invalid";
     show("verdict", report.valid ? summary(name, report) : `INVALID: ${name}: ${report.problems.length} problem(s)`);
@@ -98,6 +100,9 @@ function start() {
   show("library", `SHA-256 and SHA-512: @noble/hashes ${nobleHashes.version} (MIT), inside this page. Ed25519: this browser's Web Crypto.`);
   const input = document.getElementById("folder");
   input.addEventListener("change", onFolderChosen);
+  document.getElementById("pinned").addEventListener("change", () => {
+    if (input.files.length) onFolderChosen({ target: input });
+  });
   document.body.dataset.state = "ready";
 }
 

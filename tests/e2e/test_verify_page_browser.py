@@ -15,6 +15,7 @@ from pathlib import Path
 
 import bagit
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Browser, Page
 
@@ -68,10 +69,14 @@ def bundle(exported_bundle: ExportedBundle, tmp_path: Path) -> Path:
     return copy_bundle(exported_bundle.path, tmp_path / "bundle")
 
 
-def check_in_browser(page: Page, bundle: Path, page_from: Path | None = None) -> dict[str, object]:
+def check_in_browser(
+    page: Page, bundle: Path, page_from: Path | None = None, pinned: Path | None = None
+) -> dict[str, object]:
     """Open verify.html from the bundle (or ``page_from``), give it the folder, read the result."""
     page.goto((page_from or bundle / "verify.html").as_uri())
     page.wait_for_selector("body[data-state=ready]")
+    if pinned is not None:
+        page.set_input_files("#pinned", pinned)
     page.set_input_files("#folder", bundle)
     page.wait_for_selector("body[data-state=valid], body[data-state=invalid]", timeout=60_000)
     return {
@@ -237,3 +242,18 @@ def test_a_large_file_is_hashed_in_pieces(
         f"exhibit PC4521/1: media SHA-256 {hashlib.sha256(data).hexdigest()} is not the recorded "
         + json.loads((bundle / "data/exhibits.json").read_text())["exhibits"][1]["sha256"]
     ]
+
+
+def test_a_pinned_key_is_required_when_given(bundle: Path, tmp_path: Path, page: Page) -> None:
+    assert str(check_in_browser(page, bundle, pinned=bundle / "signing-key.pub.pem")["verdict"])
+    assert page.inner_text("#verdict").startswith("VALID: bundle: case")
+    other = Ed25519PrivateKey.generate().public_key()
+    pem = other.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "published.pem").write_bytes(pem)
+    result = check_in_browser(page, bundle, pinned=tmp_path / "published.pem")
+    expected = verify_bundle(bundle, pinned=other).problems
+    assert result["problems"] == expected
+    assert any("not the pinned key" in p for p in expected)
+    assert any("signed as" in p and "but by another key" in p for p in expected)
