@@ -62,7 +62,10 @@ function list(id, items) {
   }));
 }
 
+let currentRun = 0;
+
 async function onFolderChosen(event) {
+  const run = ++currentRun;
   const { name, files } = bundleFiles(event.target.files);
   const verdict = document.getElementById("verdict");
   verdict.className = "";
@@ -73,7 +76,7 @@ async function onFolderChosen(event) {
   let last = 0;
   const progress = (file, done, total) => {
     const now = Date.now();
-    if (now - last > 250 || done === total) {
+    if (run === currentRun && (now - last > 250 || done === total)) {
       last = now;
       show("status", `Hashing ${file}: ${Math.floor(done / 1048576)} of ${Math.ceil(total / 1048576)} MiB`);
     }
@@ -83,6 +86,7 @@ async function onFolderChosen(event) {
     const pinnedFile = document.getElementById("pinned").files[0];
     const pinned = pinnedFile ? await loadPublicKey(await pinnedFile.text(), pinnedFile.name) : null;
     const report = await verifyFolder(files, pinned, progress);
+    if (run !== currentRun) return;
     show("status", `${files.size} files read from ${name}.`);
     verdict.className = report.valid ? "valid" : "invalid";
     show("verdict", report.valid ? summary(name, report) : `INVALID: ${name}: ${report.problems.length} problem(s)`);
@@ -90,6 +94,7 @@ async function onFolderChosen(event) {
     list("notes", report.notes);
     document.body.dataset.state = report.valid ? "valid" : "invalid";
   } catch (exc) {
+    if (run !== currentRun) return;
     verdict.className = "invalid";
     show("verdict", `Could not check the folder: ${exc.message}`);
     document.body.dataset.state = "error";

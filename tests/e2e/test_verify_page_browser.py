@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 # Python names the operating system's or parser's error in parentheses; the page cannot.
 DETAIL = re.compile(r"(cannot be read|unreadable) \(.*\)$")
 
@@ -123,6 +124,8 @@ def test_a_real_bundle_is_valid(bundle: Path, page: Page) -> None:
     assert result["problems"] == []
     assert result["verdict"] == summary(replace(report, bundle=bundle.name))
     assert "and 1 earlier checkpoint(s)) check out" in str(result["verdict"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "verify-page-valid.png"), full_page=True)
 
 
 def test_the_folder_export_wrote_is_accepted_too(bundle: Path, page: Page) -> None:
@@ -180,6 +183,7 @@ def test_an_edited_custody_log_is_named(bundle: Path, page: Page) -> None:
     assert any(
         "custody event 1 (received): the inclusion proof does not lead" in p for p in problems
     )
+    page.screenshot(path=str(SCREENSHOTS / "verify-page-edited-custody.png"), full_page=True)
 
 
 def test_a_proof_that_does_not_match_the_checkpoint_is_named(bundle: Path, page: Page) -> None:
