@@ -9,9 +9,10 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import bagit
 import pytest
@@ -22,6 +23,7 @@ from playwright.sync_api import Browser, Page
 from bundle_verifier.bundle import verify_bundle
 from bundle_verifier.checkpoint import Checkpoint, sign_checkpoint
 from bundle_verifier.cli import summary
+from evidence.signing import SigningKey
 from tests.fixtures.bundles import ExportedBundle, copy_bundle, resign, without_log
 from tests.fixtures.required import missing
 
@@ -95,7 +97,9 @@ def same_as_python(page: Page, bundle: Path, page_from: Path | None = None) -> l
     result = check_in_browser(page, bundle, page_from)
     expected = python_problems(bundle)
     assert expected, "the tampering must be one the Python verifier rejects"
-    assert [DETAIL.sub(r"\1 (…)", p) for p in result["problems"]] == expected  # type: ignore[union-attr]
+    problems = result["problems"]
+    assert isinstance(problems, list)
+    assert [DETAIL.sub(r"\1 (…)", p) for p in problems] == expected
     assert result["verdict"] == f"INVALID: {bundle.name}: {len(expected)} problem(s)"
     return expected
 
@@ -261,3 +265,89 @@ def test_a_pinned_key_is_required_when_given(bundle: Path, tmp_path: Path, page:
     assert result["problems"] == expected
     assert any("not the pinned key" in p for p in expected)
     assert any("signed as" in p and "but by another key" in p for p in expected)
+
+
+def _edit_json(path: Path, edit: Callable[[Any], None]) -> None:
+    value = json.loads(path.read_text())
+    edit(value)
+    path.write_text(json.dumps(value, indent=2))
+
+
+def _added_file(bundle: Path, key: SigningKey) -> None:
+    (bundle / "data/exhibits/extra.txt").write_text("added later\n")
+
+
+def _bent_consistency_proof(bundle: Path, key: SigningKey) -> None:
+    def bend(proofs: dict[str, Any]) -> None:
+        proof = proofs["earlier"][0]["consistency_proof"]
+        proof[0] = base64.b64encode(bytes(32)).decode()
+
+    _edit_json(bundle / "log/proofs.json", bend)
+    resign(bundle, key)
+
+
+def _dropped_inclusion_proof(bundle: Path, key: SigningKey) -> None:
+    _edit_json(bundle / "log/proofs.json", lambda proofs: proofs["events"].pop(1))
+    resign(bundle, key)
+
+
+def _garbled_listing(bundle: Path, key: SigningKey) -> None:
+    (bundle / "data/exhibits.json").write_text('{"urn": "01YZ1234524", "exhibits": [')
+
+
+def _another_bundled_key(bundle: Path, key: SigningKey) -> None:
+    pem = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    (bundle / "signing-key.pub.pem").write_bytes(pem)
+
+
+def _removed_signature(bundle: Path, key: SigningKey) -> None:
+    (bundle / "tagmanifest-sha512.txt.sig").unlink()
+
+
+def _uncovered_log_file(bundle: Path, key: SigningKey) -> None:
+    (bundle / "log/earlier/extra.note").write_text("not signed\n")
+
+
+def _events_cut_from_the_end(bundle: Path, key: SigningKey) -> None:
+    custody = next((bundle / "data/exhibits").glob("CH1187-*/custody.json"))
+    _edit_json(custody, lambda events: events.pop())
+
+
+def _odd_values_in_a_custody_log(bundle: Path, key: SigningKey) -> None:
+    custody = next((bundle / "data/exhibits").glob("PC4521-*/custody.json"))
+
+    def odd(events: list[dict[str, Any]]) -> None:
+        events[0]["seq"] = 1.5
+        events[1]["details"] = {"n": 1e16, "ü": [None, True], "😀": "\u2028"}
+        events[2]["format"] = "3"
+        del events[-1]["format"]
+
+    _edit_json(custody, odd)
+
+
+MORE_TAMPERINGS = [
+    _added_file,
+    _bent_consistency_proof,
+    _dropped_inclusion_proof,
+    _garbled_listing,
+    _another_bundled_key,
+    _removed_signature,
+    _uncovered_log_file,
+    _events_cut_from_the_end,
+    _odd_values_in_a_custody_log,
+]
+
+
+@pytest.mark.parametrize("tamper", MORE_TAMPERINGS, ids=lambda f: f.__name__.strip("_"))
+def test_more_tamperings_read_as_the_python_verifier_reads_them(
+    tamper: Callable[[Path, SigningKey], None],
+    exported_bundle: ExportedBundle,
+    bundle: Path,
+    page: Page,
+) -> None:
+    tamper(bundle, exported_bundle.key)
+    same_as_python(page, bundle)
