@@ -1,5 +1,6 @@
 /* @noble/hashes 2.4.0 (SHA-2 only), vendored by vendor_noble.py from
    the npm package @noble/hashes@2.4.0; Audited & minimal 0-dependency JS implementation of SHA, RIPEMD, BLAKE, HMAC, HKDF, PBKDF & Scrypt.
+   Package tarball integrity: sha512-X5XaVWZIBCT7HHZGm5I7ZQXDwLG+bGXuSrMQAW+7Zvl87h1kmc1ZB1VSRJcpUfoUrGQp4Fkoxm5kZ+Ms+aW+eA==
 
 The MIT License (MIT)
 

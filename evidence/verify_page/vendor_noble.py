@@ -1,7 +1,9 @@
 """Regenerate ``noble-hashes.js`` from the published ``@noble/hashes`` package.
 
 Run by hand when upgrading, never at export: ``npm pack @noble/hashes@VERSION`` in a
-temporary folder, unpack it, then ``python vendor_noble.py PACKAGE_DIR``. The four ES modules
+temporary folder, then ``python vendor_noble.py noble-hashes-VERSION.tgz``; the tarball's
+integrity (as ``npm view @noble/hashes@VERSION dist.integrity`` prints it) is recorded in
+the header, so anyone can check the vendored code against the published package. The four ES modules
 SHA-2 needs (utils, _u64, _md, sha2) are copied unchanged except that each becomes a function
 scope: ``import {a} from "./x.js"`` reads from the module object built before it, ``export``
 keywords are dropped and the exported names are returned. The result is one classic script,
@@ -10,9 +12,13 @@ so verify.html can inline it and work from file:// with no module loading.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 MODULES = ("utils", "_u64", "_md", "sha2")
@@ -46,12 +52,20 @@ def _module(name: str, text: str) -> str:
     )
 
 
-def main(package: Path) -> None:
+def main(tarball: Path) -> None:
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+    with tempfile.TemporaryDirectory() as folder, tarfile.open(tarball) as archive:
+        archive.extractall(folder, filter="data")
+        _write(Path(folder) / "package", integrity)
+
+
+def _write(package: Path, integrity: str) -> None:
     meta = json.loads((package / "package.json").read_text())
     licence = (package / "LICENSE").read_text().strip()
     header = (
         f"/* {meta['name']} {meta['version']} (SHA-2 only), vendored by vendor_noble.py from\n"
-        f"   the npm package {meta['name']}@{meta['version']}; {meta['description']}.\n\n"
+        f"   the npm package {meta['name']}@{meta['version']}; {meta['description']}.\n"
+        f"   Package tarball integrity: {integrity}\n\n"
         f"{licence}\n*/\n"
     )
     body = "".join(_module(name, (package / f"{name}.js").read_text()) for name in MODULES)
