@@ -11,9 +11,10 @@ VERIFY_TEXT = r"""How to verify this bundle without the exporting force's system
 Everything below needs only this folder. With nothing installed at all: open verify.html
 (in this folder) in a current browser (Chrome, Edge, Firefox or Safari) and choose this
 folder; it checks steps 1 to 4 on your computer, sends nothing anywhere, and says VALID or
-names each problem in the same words as bundle-verify (it does not check RFC 3161 time
-stamps). Whoever alters a bundle can alter its page too: for a verdict to rely on, use a
-copy of verify.html obtained separately and give it the organisation's published key.
+names each problem in the same words as bundle-verify (time stamps included, though it
+cannot take a trusted TSA certificate as bundle-verify --tsa-ca does). Whoever alters a
+bundle can alter its page too: for a verdict to rely on, use a copy of verify.html
+obtained separately and give it the organisation's published key.
 `bundle-verify .` checks all of it at once (`pip install ./verifier` from the project's
 repository; it needs only the Python packages `cryptography` and `rfc8785`);
 `evidence bundle verify .` runs the same code. Exit 0 means

@@ -2,7 +2,8 @@
 
 The page is assembled from the files beside this module: ``page.html`` with ``page.css``
 and one inline script made of the vendored ``noble-hashes.js`` (SHA-2, MIT licence kept)
-followed by ``pyjson.js``, ``bundle.js``, ``log.js`` and ``main.js``. Everything is inline
+followed by ``pyjson.js``, ``bundle.js``, ``log.js``, ``timestamp.js`` and ``main.js``.
+Everything is inline
 because a page opened from file:// cannot load scripts beside it; its Content-Security-Policy
 allows exactly that script and style by hash and nothing else (no network, no handlers).
 """
@@ -14,7 +15,7 @@ import hashlib
 from functools import cache
 from importlib import resources
 
-SCRIPTS = ("noble-hashes.js", "pyjson.js", "bundle.js", "log.js", "main.js")
+SCRIPTS = ("noble-hashes.js", "pyjson.js", "bundle.js", "log.js", "timestamp.js", "main.js")
 PAGE_NAME = "verify.html"
 
 

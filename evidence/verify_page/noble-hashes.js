@@ -1454,4 +1454,4 @@ const sha512_224 = /* @__PURE__ */ createHasher(() => new _SHA512_224(),
 /* @__PURE__ */ oidNist(0x05));
 return { _SHA256, _SHA224, _SHA512, _SHA384, _SHA512_224, _SHA512_256, sha256, sha224, sha512, sha384, sha512_256, sha512_224 };
 })();
-const nobleHashes = { version: "2.4.0", sha256: __sha2.sha256, sha512: __sha2.sha512 };
+const nobleHashes = { version: "2.4.0", sha256: __sha2.sha256, sha384: __sha2.sha384, sha512: __sha2.sha512 };

@@ -69,8 +69,9 @@ def _write(package: Path, integrity: str) -> None:
         f"{licence}\n*/\n"
     )
     body = "".join(_module(name, (package / f"{name}.js").read_text()) for name in MODULES)
-    footer = "const nobleHashes = { version: %s, sha256: __sha2.sha256, sha512: __sha2.sha512 };\n"
-    TARGET.write_text(header + body + footer % json.dumps(meta["version"]), encoding="utf-8")
+    exported = ", ".join(f"{name}: __sha2.{name}" for name in ("sha256", "sha384", "sha512"))
+    footer = f"const nobleHashes = {{ version: {json.dumps(meta['version'])}, {exported} }};\n"
+    TARGET.write_text(header + body + footer, encoding="utf-8")
 
 
 if __name__ == "__main__":

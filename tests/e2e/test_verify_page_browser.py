@@ -26,6 +26,7 @@ from bundle_verifier.cli import summary
 from evidence.signing import SigningKey
 from tests.fixtures.bundles import ExportedBundle, copy_bundle, resign, without_log
 from tests.fixtures.required import missing
+from tests.integration.test_bundle_timestamps import Tsa
 
 pytestmark = pytest.mark.browser
 
@@ -351,3 +352,75 @@ def test_more_tamperings_read_as_the_python_verifier_reads_them(
 ) -> None:
     tamper(bundle, exported_bundle.key)
     same_as_python(page, bundle)
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Tsa:
+    return Tsa(tmp_path_factory.mktemp("tsa"))
+
+
+@pytest.fixture
+def stamped(exported_bundle: ExportedBundle, tsa: Tsa, bundle: Path) -> Path:
+    for note in sorted((bundle / "log").rglob("*.note")):
+        note.with_suffix(".tsr").write_bytes(tsa.stamp(note))
+    resign(bundle, exported_bundle.key)
+    return bundle
+
+
+def test_time_stamps_are_checked_and_noted_as_python_notes_them(stamped: Path, page: Page) -> None:
+    result = check_in_browser(page, stamped)
+    report = verify_bundle(stamped)
+    assert report.ok and len(report.notes) == 2
+    assert result["verdict"] == summary(replace(report, bundle=stamped.name))
+    assert result["notes"] == report.notes
+
+
+def _flip_last_byte(token: bytes) -> bytes:
+    return token[:-1] + bytes([token[-1] ^ 0x01])
+
+
+def _edit_time(token: bytes) -> bytes:
+    at = token.index(b"\x18\x0f") + 2
+    digit = ord("9") if token[at + 3] != ord("9") else ord("8")
+    return token[: at + 3] + bytes([digit]) + token[at + 4 :]
+
+
+def _refused(token: bytes) -> bytes:
+    status = token.index(b"\x30\x03\x02\x01\x00")
+    return token[:status] + b"\x30\x03\x02\x01\x02" + token[status + 5 :]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [_flip_last_byte, _edit_time, _refused, lambda token: b"not DER"],
+    ids=["broken-signature", "edited-time", "not-granted", "not-der"],
+)
+def test_a_broken_time_stamp_is_named_as_python_names_it(
+    tamper: Callable[[bytes], bytes], stamped: Path, exported_bundle: ExportedBundle, page: Page
+) -> None:
+    token = stamped / "log/checkpoint.tsr"
+    token.write_bytes(tamper(token.read_bytes()))
+    resign(stamped, exported_bundle.key)
+    [problem] = same_as_python(page, stamped)
+    assert problem.startswith("log/checkpoint.tsr: ")
+
+
+def test_a_time_stamp_of_other_bytes_is_named(
+    stamped: Path, tsa: Tsa, exported_bundle: ExportedBundle, page: Page
+) -> None:
+    (stamped / "log/checkpoint.tsr").write_bytes(tsa.stamp(stamped / "bagit.txt"))
+    resign(stamped, exported_bundle.key)
+    assert same_as_python(page, stamped) == [
+        "log/checkpoint.tsr: it stamps other bytes than this note's (message imprint differs)"
+    ]
+
+
+def test_a_time_stamp_from_an_expired_tsa_certificate_is_named(
+    stamped: Path, tsa: Tsa, exported_bundle: ExportedBundle, page: Page
+) -> None:
+    token = tsa.stamp_with_expired_certificate(stamped / "log/checkpoint.note")
+    (stamped / "log/checkpoint.tsr").write_bytes(token)
+    resign(stamped, exported_bundle.key)
+    assert same_as_python(page, stamped) == [
+        "log/checkpoint.tsr: the TSA certificate was not valid at the stamped time"
+    ]
