@@ -2,10 +2,10 @@
 
 The page is assembled from the files beside this module: ``page.html`` with ``page.css``
 and one inline script made of the vendored ``noble-hashes.js`` (SHA-2, MIT licence kept)
-followed by ``pyjson.js``, ``bundle.js``, ``log.js``, ``timestamp.js`` and ``main.js``.
-Everything is inline
-because a page opened from file:// cannot load scripts beside it; its Content-Security-Policy
-allows exactly that script and style by hash and nothing else (no network, no handlers).
+followed by ``pyjson.js``, ``bag.js``, ``bundle.js``, ``log.js``, ``timestamp.js`` and
+``main.js``. Everything is inline because a page opened from file:// cannot load scripts
+beside it; its Content-Security-Policy allows exactly that script and style by hash and
+nothing else (no network, no handlers).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import hashlib
 from functools import cache
 from importlib import resources
 
-SCRIPTS = ("noble-hashes.js", "pyjson.js", "bundle.js", "log.js", "timestamp.js", "main.js")
+SCRIPTS = (
+    "noble-hashes.js", "pyjson.js", "bag.js", "bundle.js", "log.js", "timestamp.js", "main.js",
+)  # fmt: skip
 PAGE_NAME = "verify.html"
 
 
