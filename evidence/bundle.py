@@ -8,7 +8,8 @@ Layout of a bundle (a BagIt bag):
   ``custody.json``, the exhibit's custody log ending in its export event.
 - ``data/exhibits.json`` (machine-readable), ``data/exhibit-schedule.csv`` and ``.html``
   (MG12-style), ``data/case.json``.
-- Tag files: ``signing-key.pub.pem``, ``VERIFY.txt``, the manifests, ``bag-info.txt``, and
+- Tag files: ``signing-key.pub.pem``, ``VERIFY.txt``, ``verify.html`` (checks the bundle
+  in a browser, offline: ``evidence.verify_page``), the manifests, ``bag-info.txt``, and
   ``tagmanifest-sha256.txt.sig`` / ``tagmanifest-sha512.txt.sig``: raw Ed25519 signatures
   over the tag manifests, which cover the payload manifests, so a changed byte anywhere
   either breaks a digest or, if the manifests are recomputed, breaks the signature.
@@ -37,6 +38,7 @@ from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
 from evidence.tlog import Cut, LogSource, Notary, TimeStamper
 from evidence.tlog_bundle import ExhibitEvents, bundle_log
+from evidence.verify_page import PAGE_NAME, verify_html
 from evidence.verify_text import VERIFY_TEXT
 
 EXPORT_ACTION = "exported-to-cps"
@@ -189,6 +191,7 @@ def _write(
     writer.add_payload_bytes("exhibit-schedule.html", schedule_html(case, rows, export))
     writer.add_tag_file(PUBLIC_KEY_FILE, key.public_pem)
     writer.add_tag_file("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
+    writer.add_tag_file(PAGE_NAME, verify_html())
     notary = Notary.for_installation(organisation, key)
     material = bundle_log(tlog, store, notary, case.urn, name, proven, stamper)
     for path, data in material.files.items():

@@ -8,9 +8,16 @@ them all against a real bundle (setting the lines with ``<...>`` from the bundle
 VERIFY_TEXT = r"""How to verify this bundle without the exporting force's systems
 =================================================================
 
-Everything below needs only this folder. `bundle-verify .` checks all of it at once
-(`pip install ./verifier` from the project's repository; it needs only the Python packages
-`cryptography` and `rfc8785`); `evidence bundle verify .` runs the same code. Exit 0 means
+Everything below needs only this folder. With nothing installed at all: open verify.html
+(in this folder) in a current browser (Chrome, Edge, Firefox or Safari) and choose this
+folder; it checks steps 1 to 4 on your computer, sends nothing anywhere, and says VALID or
+names each problem in the same words as bundle-verify (time stamps included, though it
+cannot take a trusted TSA certificate as bundle-verify --tsa-ca does). Whoever alters a
+bundle can alter its page too: for a verdict to rely on, use a copy of verify.html
+obtained separately and give it the organisation's published key.
+`bundle-verify .` checks all of it at once (`pip install ./verifier` from the project's
+repository; it needs only the Python packages `cryptography` and `rfc8785`);
+`evidence bundle verify .` runs the same code. Exit 0 means
 valid, 4 that a check failed; each problem is named. To check by hand, run the indented
 commands from this folder in a POSIX shell with OpenSSL 3 (and python3 with `pip install
 rfc8785` for the canonical JSON of steps 3 and 4).
@@ -18,9 +25,9 @@ rfc8785` for the canonical JSON of steps 3 and 4).
 1. What is hashed
    Each payload file (everything under data/) is listed with its SHA-256 in
    manifest-sha256.txt and its SHA-512 in manifest-sha512.txt. Every other file (bagit.txt,
-   bag-info.txt, both payload manifests, signing-key.pub.pem, VERIFY.txt and every file
-   under log/) is listed in tagmanifest-sha256.txt and tagmanifest-sha512.txt. No file under
-   data/ may be missing from the payload manifests. Check each digest (the same with
+   bag-info.txt, both payload manifests, signing-key.pub.pem, VERIFY.txt, verify.html and
+   every file under log/) is listed in tagmanifest-sha256.txt and tagmanifest-sha512.txt.
+   No file under data/ may be missing from the payload manifests. Check each digest (the same with
    sha512, and with the tag manifests):
 
     while read -r sum path; do
