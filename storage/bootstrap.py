@@ -15,7 +15,6 @@ from evidence.quarantine import Quarantine
 from evidence.settings import Settings, get_settings
 from storage.database import forget_migrations, make_engine, migrate
 from storage.local_store import LocalStore
-from storage.media import FfmpegProbe
 from storage.repository import SqlRepository
 
 
@@ -28,6 +27,8 @@ class Services:
     quarantine: Quarantine
 
     def ingestor(self) -> Ingestor:
+        from storage.media import FfmpegProbe
+
         return Ingestor(self.repo, self.store, FfmpegProbe(), self.quarantine)
 
 
