@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what this project needs on a fresh Debian machine: system tools (ffmpeg, espeak-ng,
 # chromium for the browser tests) when missing, then a virtualenv with the package and its
-# test dependencies. Safe to run again: it only installs what is missing.
+# test dependencies, at the versions of requirements.lock. Safe to run again: it only installs
+# what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,10 +29,15 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "setup: creating virtualenv $VENV" >&2
     "$PYTHON" -m venv "$VENV"
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ verifier/pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
+    || [ verifier/pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing Python dependencies (first run takes a few minutes)" >&2
-    # The offline bundle verifier is its own distribution, which the main package depends on.
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ./verifier
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+    # Every dependency at the version and hash of the lock (scripts/lock.sh updates it), then
+    # this checkout's two distributions (the package and its offline bundle verifier) on top,
+    # without letting them pull anything the lock did not pin.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes \
+        -r requirements.lock
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
+        -e ./verifier -e .
     touch "$stamp"
 fi

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from sqlalchemy import Engine
 
 from evidence.errors import ConfigurationError
-from evidence.ingest import Ingestor
 from evidence.ports import ObjectStore
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings, get_settings
 from storage.database import forget_migrations, make_engine, migrate
 from storage.local_store import LocalStore
-from storage.media import FfmpegProbe
 from storage.repository import SqlRepository
+
+if TYPE_CHECKING:
+    from evidence.ingest import Ingestor
 
 
 @dataclass
@@ -28,6 +30,10 @@ class Services:
     quarantine: Quarantine
 
     def ingestor(self) -> Ingestor:
+        # Imported here: ingest's rules (sidecars, docks) and ffprobe are for ingest only.
+        from evidence.ingest import Ingestor
+        from storage.media import FfmpegProbe
+
         return Ingestor(self.repo, self.store, FfmpegProbe(), self.quarantine)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, column, create_engine, event, func, select, table
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from evidence.errors import ConfigurationError, StoreError
 
@@ -81,6 +81,12 @@ def migrate(engine: Engine) -> None:
     with _LOCK:
         if key in _MIGRATED:
             return
+        if _at_heads(engine):
+            _MIGRATED.add(key)
+            return
+        from alembic import command
+        from alembic.config import Config
+
         config = Config(str(Path(__file__).with_name("alembic.ini")))
         try:
             with engine.begin() as connection:
@@ -88,9 +94,7 @@ def migrate(engine: Engine) -> None:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except OperationalError as exc:
-            raise StoreError(
-                f"database {engine.url.render_as_string()}: not reachable ({exc.orig})"
-            ) from exc
+            raise _unreachable(engine, exc) from exc
         _MIGRATED.add(key)
 
 
@@ -101,3 +105,51 @@ def _serialise_migrations(connection: Connection) -> None:
     # serialises them: BEGIN IMMEDIATE takes its write lock at the start of the transaction.)
     if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+
+
+VERSIONS = Path(__file__).with_name("migrations") / "versions"
+
+
+@cache
+def known_heads() -> frozenset[str]:
+    """The revisions no migration builds on, read from the migration files themselves.
+
+    Alembic's own answer costs a fifth of a second of imports; the commands that only read
+    (``show``, ``search``, ``case show``) start in less than that. Reading the literal
+    ``revision``/``down_revision`` assignments keeps this in step with every new migration.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in VERSIONS.glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                found = ast.literal_eval(value)
+                names = {found} if isinstance(found, str) else set(found or ())
+                (revisions if target.id == "revision" else parents).update(names)
+    return frozenset(revisions - parents)
+
+
+def _at_heads(engine: Engine) -> bool:
+    # A database whose recorded revisions are exactly the heads needs nothing; anything else
+    # (no table yet, an older revision, one branch behind) goes through Alembic's upgrade.
+    versions = table("alembic_version", column("version_num"))
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise _unreachable(engine, exc) from exc
+    with connection:
+        try:
+            recorded = set(connection.execute(select(versions.c.version_num)).scalars())
+        except DBAPIError:
+            return False
+    return recorded == known_heads()
+
+
+def _unreachable(engine: Engine, exc: OperationalError) -> StoreError:
+    return StoreError(f"database {engine.url.render_as_string()}: not reachable ({exc.orig})")

@@ -16,7 +16,6 @@ from evidence.transcription import TranscriptionOutcome, transcribe_item
 from evidence.transcripts import Recognition, Transcript
 from storage.bootstrap import Services
 from storage.search_index import search as search_index
-from storage.transcriber import get_transcriber
 from storage.transcript_repository import SqlTranscriptRepository
 
 
@@ -69,6 +68,10 @@ def transcribe(
     recorded (a ``transcription-failed`` event with the reason), the item kept, retried by
     ``--pending`` once the model is there.
     """
+    # Imported here: the speech model's stack (numpy, faster-whisper) is for this work only,
+    # not for every command that reads transcripts.
+    from storage.transcriber import get_transcriber
+
     transcriber: Transcriber
     try:
         transcriber = get_transcriber(services.settings, workers)

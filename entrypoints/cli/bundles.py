@@ -10,9 +10,6 @@ from typing import Annotated
 
 import typer
 
-from bundle_verifier.bundle import verify_bundle
-from bundle_verifier.cli import read_pinned_key, read_tsa_roots, require_bag_folder, summary
-from bundle_verifier.errors import BadInput
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json
 from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
@@ -30,6 +27,7 @@ def export(
     as_json: JsonFlag = False,
 ) -> None:
     """Write the case's exhibits as a signed BagIt bundle the CPS can verify offline."""
+    from bundle_verifier.bundle import verify_bundle
     from storage.bootstrap import get_services
     from storage.case_service import export_case_bundle
 
@@ -65,6 +63,10 @@ def verify(
 
     The same checks as the standalone ``bundle-verify`` command, which needs nothing of ours.
     """
+    from bundle_verifier.bundle import verify_bundle
+    from bundle_verifier.cli import read_pinned_key, read_tsa_roots, require_bag_folder, summary
+    from bundle_verifier.errors import BadInput
+
     try:
         pinned = read_pinned_key(public_key)
         roots = read_tsa_roots(tsa_ca or [])

@@ -16,11 +16,10 @@ from entrypoints.cli.output import (
     short,
     table,
 )
+from entrypoints.cli.services import get_services
 from evidence.cases import Link, Person, TimelineEntry
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
-from storage import case_service
-from storage.bootstrap import get_services
 
 app = typer.Typer(
     name="case", help="Cases: link evidence as exhibits, timelines.", no_args_is_help=True
@@ -62,6 +61,8 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a case; items already held under its incident numbers are linked at once."""
+    from storage import case_service
+
     people = [parse_person(p) for p in person or []]
     case, links = case_service.create_case(
         get_services(),
@@ -92,6 +93,8 @@ def link(
     as_json: JsonFlag = False,
 ) -> None:
     """Link items to a case as exhibits (each link is a custody event)."""
+    from storage import case_service
+
     links = case_service.link_items(
         get_services(),
         urn,
@@ -114,6 +117,8 @@ def unlink(
     officer: OfficerOption = None,
 ) -> None:
     """Remove an item from a case; its exhibit reference is not reused."""
+    from storage import case_service
+
     removed = case_service.unlink_item(get_services(), urn, item_id, Actor.current(officer), reason)
     err_console.print(f"item {removed.item_id} (exhibit {removed.exhibit_ref}) unlinked")
 
@@ -121,6 +126,8 @@ def unlink(
 @app.command()
 def show(urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False) -> None:
     """A case with its exhibits and open suggestions."""
+    from storage import case_service
+
     case = case_service.show_case(get_services(), urn)
     if as_json:
         print_json(case)
@@ -151,6 +158,8 @@ def status(
     new_status: Annotated[str, typer.Argument(help="open, charged, no-further-action, closed.")],
 ) -> None:
     """Set a case's status."""
+    from storage import case_service
+
     case = case_service.set_case_status(get_services(), urn, new_status)
     err_console.print(f"case {case.urn} is now {case.status}")
 
@@ -158,6 +167,8 @@ def status(
 @app.command("list")
 def list_cases(as_json: JsonFlag = False) -> None:
     """Every case, newest first."""
+    from storage import case_service
+
     found = case_service.list_cases(get_services())
     if as_json:
         print_json(found)
@@ -173,6 +184,8 @@ def suggestions(
     urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False
 ) -> None:
     """Items proposed for the case (same officer, close in time) awaiting confirmation."""
+    from storage import case_service
+
     found = case_service.case_suggestions(get_services(), urn)
     if as_json:
         print_json([s.as_dict() for s in found])
@@ -189,6 +202,8 @@ def confirm(
     as_json: JsonFlag = False,
 ) -> None:
     """Confirm a suggestion: the item is linked (a custody event naming the reason)."""
+    from storage import case_service
+
     confirmed = case_service.confirm_suggestion(
         get_services(), urn, item_id, Actor.current(officer)
     )
@@ -203,6 +218,8 @@ def timeline(
     urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False
 ) -> None:
     """Every exhibit on one timeline in recorded (UTC) time, overlaps shown."""
+    from storage import case_service
+
     entries = case_service.case_timeline(get_services(), urn)
     if as_json:
         print_json([e.as_dict() for e in entries])

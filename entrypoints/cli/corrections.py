@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, key_values, print_json
+from entrypoints.cli.services import get_services
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
 from evidence.model import ITEM_DETAIL_FIELDS
-from storage.bootstrap import get_services
 
 SET_HELP = f"FIELD=VALUE (an empty VALUE clears it); FIELD: {', '.join(ITEM_DETAIL_FIELDS)}."
 

@@ -19,15 +19,13 @@ from entrypoints.cli.output import (
     short,
     table,
 )
+from entrypoints.cli.services import get_services
 from entrypoints.prefect_env import prepare, run_flow
 from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
 from evidence.fixity import check_item, copy_out
-from evidence.ingest import IngestOptions
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
-from storage.bootstrap import get_services
-from storage.tlog_service import verify_log
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +52,8 @@ def ingest(
         raise InvalidInput(f"--kind {kind!r}: use one of {', '.join(KINDS)}")
     if not path.is_dir():
         raise InvalidInput(f"{path}: not a folder; give the dock's folder")
+    from evidence.ingest import IngestOptions
+
     IngestOptions(kind=kind, officer=officer, incident=incident)  # refuses what cannot be kept
     get_services()
     prepare()
@@ -226,6 +226,8 @@ def verify(
     """Re-read stored objects, re-hash them and verify custody chains; report every problem."""
     if (item_id is None) == (not all_items):
         raise InvalidInput("give one item id, or --all")
+    from storage.tlog_service import verify_log
+
     services = get_services()
     items = (
         list(services.repo.iter_items()) if all_items else [services.repo.get_item(str(item_id))]

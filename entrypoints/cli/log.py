@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, print_json, short, table
+from entrypoints.cli.services import get_services
 from evidence.errors import FixityError
-from storage.bootstrap import get_services
 
 app = typer.Typer(
     name="log",

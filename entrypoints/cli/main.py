@@ -10,7 +10,6 @@ operating system's (a full disk, a folder that cannot be made) as storage failur
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
@@ -41,6 +40,8 @@ web_commands.register(app)
 
 
 def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("bwv-evidence")
     except PackageNotFoundError:

@@ -13,18 +13,12 @@ import typer
 from rich.markup import escape
 
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json, short, table
+from entrypoints.cli.services import get_services
 from entrypoints.errors import exit_code
 from entrypoints.prefect_env import prepare, run_flow
 from evidence.errors import InvalidInput, TranscriptionError
 from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
 from evidence.transcripts import FORMATS, render
-from storage.bootstrap import get_services
-from storage.transcript_service import (
-    latest_transcript,
-    pending_item_ids,
-    transcript_versions,
-)
-from storage.transcript_service import search as run_search
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +41,8 @@ def transcribe(
     """Transcribe an item (or every pending one); each run adds a version, never replaces one."""
     if (item_id is None) == (not pending):
         raise InvalidInput("give one item id, or --pending")
+    from storage.transcript_service import pending_item_ids
+
     services = get_services()
     item_ids = [services.repo.get_item(item_id).id] if item_id else pending_item_ids(services)
     outcomes: list[dict[str, Any]] = []
@@ -92,6 +88,8 @@ def transcript(
     """Print or export an item's transcript as text, WebVTT, SubRip or JSON."""
     if fmt not in FORMATS:
         raise InvalidInput(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    from storage.transcript_service import latest_transcript, transcript_versions
+
     services = get_services()
     if versions:
         listing = transcript_versions(services, item_id)
@@ -137,6 +135,8 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find where words were said, across every current transcript, best matches first."""
+    from storage.transcript_service import search as run_search
+
     services = get_services()
     item_ids: set[str] | None = None
     if case is not None:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, print_json, table
+from entrypoints.cli.services import get_services
 from evidence.access import parse_role
 from evidence.custody import Actor
 from evidence.errors import InvalidInput
 from evidence.model import iso_utc, utcnow
 from evidence.throttle import ThrottleState
-from storage.bootstrap import get_services
-from storage.sign_in_throttle import ADDRESS, USER, SignInThrottle
-from storage.web_repository import WebRepository
+
+if TYPE_CHECKING:
+    from storage.sign_in_throttle import SignInThrottle
+    from storage.web_repository import WebRepository
 
 user_app = typer.Typer(name="user", help="Web app users and their roles.", no_args_is_help=True)
 
@@ -25,10 +27,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _users() -> WebRepository:
+    from storage.web_repository import WebRepository
+
     return WebRepository(get_services().engine)
 
 
 def _throttle() -> SignInThrottle:
+    from storage.sign_in_throttle import SignInThrottle
+
     services = get_services()
     return SignInThrottle(services.engine, services.settings)
 
@@ -101,6 +107,8 @@ def unlock(
     Recorded in the audit trail with the console user and host.
     """
     throttle = _throttle()
+    from storage.sign_in_throttle import ADDRESS, USER
+
     targets = [(USER, name)] + ([(ADDRESS, address)] if address else [])
     cleared = [_cleared(kind, key, throttle.clear(kind, key)) for kind, key in targets]
     for entry in cleared:
