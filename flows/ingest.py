@@ -13,22 +13,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
-from evidence.ports import ProgressHook
+from flows.progress import report_done, report_total
 from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
 from storage.case_service import link_ingested
 from storage.tlog_service import checkpoint
-
-_progress_hooks: list[ProgressHook] = []
-
-
-def add_progress_hook(hook: ProgressHook) -> None:
-    """Called with each file's outcome as it completes (the CLI draws its progress bar)."""
-    _progress_hooks.append(hook)
-
-
-def clear_progress_hooks() -> None:
-    _progress_hooks.clear()
 
 
 def worker_count() -> int:
@@ -85,8 +74,7 @@ def ingest_dock(
         "uploaded_by_officer": uploaded_by_officer,
     }
     entries = list(scan(Path(root)))
-    for hook in _progress_hooks:
-        hook({"total": len(entries)})
+    report_total("ingest", len(entries))
     futures = {
         ingest_file.submit(
             root, entry.relative_path, entry.sidecar, options, entry.unlisted
@@ -108,8 +96,7 @@ def ingest_dock(
             }
         )
         outcomes.append(outcome)
-        for hook in _progress_hooks:
-            hook(outcome)
+        report_done("ingest", outcome)
     outcomes.sort(key=lambda o: o["path"])
     link_ingested(get_services(), outcomes, IngestOptions(**options).actor)
     # Sign what this batch added before transcription starts, then what transcription added.

@@ -17,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.custody import Actor
 from evidence.errors import ConfigurationError, EvidenceError
+from flows.progress import report_done, report_total
 from storage.bootstrap import get_services
 from storage.transcriber import cpu_threads, get_transcriber
 from storage.transcript_service import transcribe
@@ -44,6 +45,7 @@ def transcribe_items(
     # records the failure on its item (the service stands in a failing transcriber).
     with contextlib.suppress(ConfigurationError):
         get_transcriber(get_services().settings, workers)
+    report_total("transcribe", len(item_ids))
     futures = {
         transcribe_task.submit(item_id, force, actor, workers): item_id for item_id in item_ids
     }
@@ -61,6 +63,7 @@ def transcribe_items(
                 "the item is preserved, run `evidence transcribe` again",
             }
         )
+        report_done("transcribe", outcomes[item_id])
     return [outcomes[item_id] for item_id in item_ids]
 
 

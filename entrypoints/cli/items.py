@@ -57,7 +57,9 @@ def ingest(
     IngestOptions(kind=kind, officer=officer, incident=incident)  # refuses what cannot be kept
     get_services()
     prepare()
-    from flows.ingest import add_progress_hook, clear_progress_hooks, ingest_dock
+    from entrypoints.cli.progress import ProgressLines
+    from flows.ingest import ingest_dock
+    from flows.progress import add_progress_hook, clear_progress_hooks
 
     batch = uuid.uuid4().hex[:12]
     arguments: dict[str, Any] = {
@@ -81,6 +83,8 @@ def ingest(
             bar = progress.add_task("ingest", total=None)
 
             def advance(event: dict[str, Any]) -> None:
+                if event["stage"] != "ingest":
+                    return
                 if "total" in event:
                     progress.update(bar, total=event["total"])
                 else:
@@ -99,24 +103,6 @@ def ingest(
     transcription_failed = [t for t in report["transcribed"] if t["status"] == "failed"]
     if report["rejected"] or transcription_failed:
         raise typer.Exit(1)
-
-
-class ProgressLines:
-    """One plain line per finished file on stderr, for logs and pipes (stdout stays JSON)."""
-
-    def __init__(self) -> None:
-        self.total: int | None = None
-        self.done = 0
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        if "total" in event:
-            self.total = event["total"]
-            return
-        self.done += 1
-        reason = f": {event['reason']}" if event.get("reason") else ""
-        line = f"[{self.done}/{self.total}] {event['status']} {event['path']}{reason}\n"
-        sys.stderr.write(line)
-        sys.stderr.flush()
 
 
 def render_ingest(report: IngestReport) -> None:

@@ -33,6 +33,12 @@ def test_ingest_transcribes_then_search_finds_the_moment(
     report = ingested.json()
     assert {o["status"] for o in report["transcribed"]} == {"done"}
     ids = {o["path"]: o["id"] for o in report["ingested"]}
+    # --json keeps stdout for the report; each file, then each transcription, shows on stderr.
+    total = len(ids)
+    transcribed = re.findall(
+        rf"^\[\d/{total}\] transcription done item (\w+)$", ingested.stderr, re.M
+    )
+    assert sorted(transcribed) == sorted(i[:12] for i in ids.values()), ingested.stderr
 
     found = cli("search", '"kitchen door"', "--json")
     assert found.returncode == 0, found.stderr
@@ -77,6 +83,7 @@ def test_no_transcribe_then_pending_and_clear_errors(
 
     done = cli("transcribe", "--pending", "--json")
     assert done.returncode == 0, done.stderr
+    assert f"[1/1] transcription done item {item[:12]}" in done.stderr.splitlines()
     assert [(o["item_id"], o["status"], o["version"]) for o in done.json()] == [(item, "done", 1)]
     assert len(cli("search", "arresting", "--json").json()) == 1
     again = cli("transcribe", item, "--json").json()
