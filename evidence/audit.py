@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from bundle_verifier.canonical import CURRENT_FORMAT
-from evidence.custody import GENESIS, canonical_json, event_hash, link_problems
+from bundle_verifier.chain import link_problems
+from evidence.custody import GENESIS, canonical_json, event_hash
 from evidence.model import iso_utc, utcnow
 
 

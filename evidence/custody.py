@@ -16,16 +16,17 @@ import getpass
 import json
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bundle_verifier import canonical
+from bundle_verifier import chain as chain_check
+from bundle_verifier.chain import GENESIS
 from evidence.errors import CustodyBroken, InvalidInput
 from evidence.model import ITEM_DETAIL_FIELDS, KINDS, CustodyEvent, iso_utc, parse_iso, utcnow
 
-GENESIS = "0" * 64
 DETAILS_KEY = "item_details"
 CORRECTED_ACTION = "details-corrected"
 
@@ -103,44 +104,16 @@ def chain(
     return events
 
 
-def link_problems(
-    records: Sequence[dict[str, Any]], label: Callable[[dict[str, Any], int], str]
-) -> tuple[list[str], str]:
-    """The breaks in a hash chain of event records, and the hash it ends at.
-
-    Shared by the custody log and the audit trail: each record carries ``seq``,
-    ``prev_hash`` and ``hash``, and its hash covers every other field.
-    """
-    problems: list[str] = []
-    previous_hash = GENESIS
-    for position, fields in enumerate(records, start=1):
-        name = label(fields, position)
-        if fields.get("seq") != position:
-            problems.append(f"{name}: sequence number {fields.get('seq')} where {position} belongs")
-        if fields.get("prev_hash") != previous_hash:
-            problems.append(f"{name}: does not follow the event before it (previous hash differs)")
-        if event_hash(fields) != fields.get("hash"):
-            problems.append(f"{name}: its content was changed after it was recorded")
-        previous_hash = str(fields.get("hash"))
-    return problems, previous_hash
-
-
 def verify_chain(
     events: Sequence[CustodyEvent | dict[str, Any]], expected_head: str | None = None
 ) -> list[str]:
-    """Every problem in the chain, in order; an empty list means the chain is intact."""
+    """Every problem in the chain, in order; an empty list means the chain is intact.
+
+    The offline verifier's own check (``bundle_verifier.chain``), so a log reads the same
+    here and in a bundle on a CPS lawyer's desk.
+    """
     records = [e.as_dict() if isinstance(e, CustodyEvent) else dict(e) for e in events]
-    problems, previous_hash = link_problems(
-        records, lambda fields, position: f"event {position} ({fields.get('action', '?')})"
-    )
-    if not events:
-        problems.append("the custody log is empty")
-    elif expected_head is not None and previous_hash != expected_head:
-        problems.append(
-            f"the log ends at {previous_hash[:12]}…, not at the recorded head "
-            f"{expected_head[:12]}…: events are missing from the end"
-        )
-    return problems
+    return chain_check.verify_chain(records, expected_head)
 
 
 def require_intact_tail(
