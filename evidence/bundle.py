@@ -65,7 +65,9 @@ def portable_name(name: str) -> str:
 
 
 def bundle_name(urn: str, moment_iso: str) -> str:
-    stamp = moment_iso.replace("-", "").replace(":", "").split(".")[0]
+    """``<URN>_<UTC time to the microsecond>Z``: the bundle's identifier, so two exports of
+    one case (a second one for a corrected exhibit, say) never share a name."""
+    stamp = moment_iso.replace("-", "").replace(":", "").removesuffix("Z")
     return f"{urn}_{stamp}Z"
 
 
