@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import sqlite3
 import threading
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,26 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    _wal(cursor)
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    # Switching a database into WAL needs it to itself, and SQLite answers "database is
+    # locked" at once instead of waiting on the busy timeout when another process (a first
+    # use racing this one) holds it. The mode is persistent: once one process has set it,
+    # the others find it set and need no lock at all.
+    deadline = time.monotonic() + 60
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+            return  # set, or a database that has no WAL (in memory): either way, done
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
