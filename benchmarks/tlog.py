@@ -39,7 +39,7 @@ from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.media import FfmpegProbe
-from storage.repository import SqlRepository
+from storage.unit_of_work import SqlRepository
 
 ACTOR = Actor("PC4521", "dock-01")
 STEPS = ("received", "hashed", "stored", "verified")

@@ -25,6 +25,13 @@ class Role(StrEnum):
     INVESTIGATOR = "investigator"
     CPS = "cps"
     ADMIN = "admin"
+    # The operator at the evidence server's console (EVIDENCE_CONSOLE_ROLE, the default role
+    # of the CLI): whoever can run commands there holds the database and the store already, so
+    # it may do what every other role may. Never a web account's role.
+    CONSOLE = "console"
+
+
+ACCOUNT_ROLES = (Role.OFFICER, Role.INVESTIGATOR, Role.CPS, Role.ADMIN)
 
 
 class Permission(StrEnum):
@@ -61,6 +68,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VIEW_AUDIT}),
+    Role.CONSOLE: frozenset(Permission),
 }
 
 
@@ -81,16 +89,17 @@ class Principal:
 
     @property
     def sees_everything(self) -> bool:
-        return self.role is Role.INVESTIGATOR
+        return self.role in (Role.INVESTIGATOR, Role.CONSOLE)
 
 
-def parse_role(text: str) -> Role:
+def parse_role(text: str, allowed: Collection[Role] = ACCOUNT_ROLES) -> Role:
     try:
-        return Role(text.strip().lower())
+        role = Role(text.strip().lower())
     except ValueError:
-        raise InvalidInput(
-            f"role {text!r}: use one of {', '.join(role.value for role in Role)}"
-        ) from None
+        role = None
+    if role is None or role not in allowed:
+        raise InvalidInput(f"role {text!r}: use one of {', '.join(role.value for role in allowed)}")
+    return role
 
 
 def check_username(name: str) -> str:
@@ -112,7 +121,7 @@ def may_view_item(
     principal: Principal, item: EvidenceItem, shared_item_ids: Collection[str] = ()
 ) -> bool:
     """Investigators see every item, officers their own, CPS the exhibits of shared cases."""
-    if principal.role is Role.INVESTIGATOR:
+    if principal.sees_everything:
         return True
     if principal.role is Role.OFFICER:
         return item.officer is not None and item.officer == principal.officer_id
@@ -134,7 +143,7 @@ def require_item(
     """
     if item is not None and may_view_item(principal, item, shared_item_ids):
         return item
-    if item is None and principal.role is Role.INVESTIGATOR:
+    if item is None and principal.sees_everything:
         raise NotFound(f"item {requested}: not found")
     # The audit trail (never the answer) records which item was refused, if it exists.
     target = f"item:{item.id if item is not None else requested[:MAX_REQUESTED_ID]}"

@@ -7,8 +7,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from types import TracebackType
+from typing import Any, BinaryIO, Protocol, Self
 
+from evidence.audit import AuditEvent
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
 from evidence.transcripts import Recognition
@@ -140,3 +142,51 @@ class Transcriber(Protocol):
         with the reason; a failure to decode or recognise raises ``TranscriptionError``.
         """
         ...
+
+
+class AuditTrail(Protocol):
+    """The hash-chained audit trail: who looked at or changed what, from where, and when."""
+
+    def record(
+        self,
+        actor: str,
+        role: str,
+        action: str,
+        target: str,
+        address: str,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append an event; it commits with the unit of work it was recorded in."""
+        ...
+
+    def events(self, target: str | None = None, limit: int | None = None) -> list[AuditEvent]:
+        """Oldest first: the newest ``limit`` events (about ``target`` when one is given)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One use case's transaction and the repositories that work inside it.
+
+    ``with uow:`` begins it; ``uow.commit()`` makes everything done inside permanent at once;
+    leaving the block without committing (or by an exception) rolls all of it back. A use
+    case that is refused after recording its refusal commits the record, then raises.
+    """
+
+    items: Repository
+    audit: AuditTrail
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=16 * 1024**3, ge=1)
     quarantine_quota_bytes: int = Field(default=64 * 1024**3, ge=0)
 
+    # Who the CLI acts as: the OS user (or --officer) with this role; its reads are audited
+    # like the web app's. "console" may do everything; a workstation can be narrowed to
+    # "investigator", "officer" or "cps".
+    console_role: str = "console"
+
     signin_max_failures: int = Field(default=5, ge=1)
     signin_max_failures_per_address: int = Field(default=20, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)

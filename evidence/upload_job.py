@@ -73,7 +73,7 @@ class UploadJob:
 
 
 def sees_every_upload(principal: Principal) -> bool:
-    return principal.role in (Role.INVESTIGATOR, Role.ADMIN)
+    return principal.role in (Role.INVESTIGATOR, Role.ADMIN, Role.CONSOLE)
 
 
 def require_upload_job(principal: Principal, job: UploadJob | None, requested: str) -> UploadJob:

@@ -15,7 +15,7 @@ from evidence.quarantine import Quarantine
 from evidence.settings import Settings, get_settings
 from storage.database import forget_migrations, make_engine, migrate
 from storage.local_store import LocalStore
-from storage.repository import SqlRepository
+from storage.unit_of_work import SqlRepository, SqlUnitOfWork, unit_of_work_factory
 
 if TYPE_CHECKING:
     from evidence.ingest import Ingestor
@@ -28,6 +28,13 @@ class Services:
     repo: SqlRepository
     store: ObjectStore
     quarantine: Quarantine
+
+    def __post_init__(self) -> None:
+        self._new_uow = unit_of_work_factory(self.engine)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A fresh unit of work on this database: one use case's transaction."""
+        return self._new_uow()
 
     def ingestor(self) -> Ingestor:
         # Imported here: ingest's rules (sidecars, docks) and ffprobe are for ingest only.

@@ -27,8 +27,9 @@ from evidence.custody import Actor
 from evidence.errors import Conflict, NotFound
 from evidence.model import EvidenceItem, utcnow
 from storage.case_tables import CaseIncidentRow, CaseLinkRow, CaseRow, CaseSuggestionRow
-from storage.repository import SqlRepository, _item
+from storage.repository import SqlItems, _item
 from storage.tables import ItemRow
+from storage.unit_of_work import SqlRepository, unit_of_work_factory
 from storage.web_tables import CaseShareRow
 
 LINK_ATTEMPTS = 5
@@ -38,6 +39,7 @@ class CaseRepository:
     def __init__(self, engine: Engine, items: SqlRepository) -> None:
         self.items = items
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.new_uow = unit_of_work_factory(engine)
 
     def create(self, case: Case) -> Case:
         try:
@@ -177,8 +179,10 @@ class CaseRepository:
         item = self.items.get_item(item_id)
         for attempt in range(LINK_ATTEMPTS):
             try:
-                with self.items.breaks_recorded(), self.sessions.begin() as session:
-                    return self._link(session, urn, item, actor, how, reason, exhibit_ref)
+                with self.new_uow() as uow:
+                    linked = self._link(uow.session, urn, item, actor, how, reason, exhibit_ref)
+                    uow.commit()
+                    return linked
             except IntegrityError as exc:
                 if attempt == LINK_ATTEMPTS - 1:
                     raise Conflict(
@@ -233,12 +237,13 @@ class CaseRepository:
             suggestion.status = "confirmed" if how == "confirmed" else "linked"
         session.flush()
         details = {"urn": case_row.urn, "exhibit_ref": row.exhibit_ref, "how": how}
-        self.items.append_in(session, item.id, "case-linked", actor, {**details, "reason": reason})
+        SqlItems(session).append_event(item.id, "case-linked", actor, {**details, "reason": reason})
         return _link(row), True
 
     def unlink(self, urn: str, item_id: str, actor: Actor, reason: str) -> Link:
         item = self.items.get_item(item_id)
-        with self.items.breaks_recorded(), self.sessions.begin() as session:
+        with self.new_uow() as uow:
+            session = uow.session
             case_row = _case_row(session, urn, lock=True)
             row = session.scalars(
                 select(CaseLinkRow).where(
@@ -250,13 +255,13 @@ class CaseRepository:
             if row is None:
                 raise NotFound(f"case {case_row.urn}: item {item.id} is not linked to it")
             row.active = False
-            self.items.append_in(
-                session,
+            uow.items.append_event(
                 item.id,
                 "case-unlinked",
                 actor,
                 {"urn": case_row.urn, "exhibit_ref": row.exhibit_ref, "reason": reason},
             )
+            uow.commit()
             return _link(row)
 
     def add_suggestions(self, suggestions: Iterable[Suggestion]) -> list[Suggestion]:

@@ -1,49 +1,49 @@
-"""The SQLAlchemy repository behind the domain's ``Repository`` port."""
+"""The SQLAlchemy repository of items and custody logs behind the ``Repository`` port."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from evidence import custody
 from evidence.custody import Actor
-from evidence.errors import Conflict, CustodyBroken, InvalidInput, NotFound
+from evidence.errors import Conflict, InvalidInput, NotFound
 from evidence.model import CustodyEvent, EvidenceItem, Rejection, parse_iso
 from evidence.ports import EventStep
 from storage.case_tables import CaseLinkRow
 from storage.tables import CustodyRow, ItemRow, RejectionRow
 from storage.tlog_repository import append_leaves
 from storage.tlog_tables import CUSTODY
-from storage.web_repository import WebRepository
 from storage.web_tables import CaseShareRow, UserRow
 
 MIN_PREFIX = 6
-APPEND_ATTEMPTS = 5
 Lock = Literal["share", "update"] | None
 
 
-class SqlRepository:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.audit = WebRepository(engine)
+class SqlItems:
+    """Items, their custody logs and rejections, inside one unit of work's session.
+
+    Nothing here commits: the unit of work does, once, for the whole use case.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
     def add_item(self, item: EvidenceItem, steps: Sequence[EventStep]) -> EvidenceItem:
         events = custody.chain(item.id, steps)
         item.custody_head = events[-1].hash
         try:
-            with self.sessions.begin() as session:
-                session.add(_item_row(item, len(events)))
-                session.flush()
-                session.add_all(_custody_row(event) for event in events)
-                append_leaves(session, CUSTODY, [event.as_dict() for event in events])
+            with self.session.begin_nested():
+                self.session.add(_item_row(item, len(events)))
+                self.session.flush()
+                self.session.add_all(_custody_row(event) for event in events)
+                append_leaves(self.session, CUSTODY, [event.as_dict() for event in events])
         except IntegrityError as exc:
             raise Conflict(f"an item with SHA-256 {item.sha256} is already registered") from exc
         return item
@@ -51,52 +51,12 @@ class SqlRepository:
     def append_event(
         self, item_id: str, action: str, actor: Actor, details: dict[str, Any]
     ) -> CustodyEvent:
-        with self.breaks_recorded():
-            for attempt in range(APPEND_ATTEMPTS):
-                try:
-                    with self.sessions.begin() as session:
-                        return self._append(session, item_id, action, actor, details)
-                except IntegrityError:
-                    if attempt == APPEND_ATTEMPTS - 1:
-                        raise
-        raise AssertionError("unreachable")
+        """Chain an event onto the item's log, under its row lock.
 
-    def append_in(
-        self, session: Session, item_id: str, action: str, actor: Actor, details: dict[str, Any]
-    ) -> CustodyEvent:
-        """Append inside a caller's transaction, so the event commits with its cause.
-
-        The caller wraps its transaction in ``breaks_recorded()``, so a refused append on a
-        broken chain is recorded once the transaction has rolled back.
+        Refused with ``CustodyBroken`` when the log no longer ends at the recorded head; the
+        unit of work records that refusal in the audit trail once it has rolled back.
         """
-        return self._append(session, item_id, action, actor, details)
-
-    @contextmanager
-    def breaks_recorded(self) -> Iterator[None]:
-        """Record a ``CustodyBroken`` raised inside in the audit trail, then let it go on.
-
-        The record is written after the refused transaction has rolled back (on SQLite a
-        second writer would wait for it), in the hash-chained audit trail, where the item's
-        page shows it and removing it breaks that chain.
-        """
-        try:
-            yield
-        except CustodyBroken as exc:
-            if not exc.recorded:
-                self.audit.record_as(
-                    str(exc.facts["actor"])[:64],
-                    "system",
-                    "custody-break",
-                    f"item:{exc.item_id}",
-                    str(exc.facts["host"])[:64],
-                    {**exc.facts, "problem": str(exc)},
-                )
-                exc.recorded = True
-            raise
-
-    def _append(
-        self, session: Session, item_id: str, action: str, actor: Actor, details: dict[str, Any]
-    ) -> CustodyEvent:
+        session = self.session
         row = session.scalars(
             select(ItemRow).where(ItemRow.id == item_id).with_for_update()
         ).one_or_none()
@@ -129,22 +89,21 @@ class SqlRepository:
     ) -> CustodyEvent:
         """Change item details lawfully: the row and a ``details-corrected`` event that
         commits the new values, in one transaction."""
-        with self.breaks_recorded(), self.sessions.begin() as session:
-            row = self._row(session, item_id, lock="update")
-            committed = custody.committed_details(_events(session, row.id))
-            details = custody.correction(committed, _item(row).item_details(), changes, reason)
-            for name, value in details[custody.DETAILS_KEY].items():
-                is_time = name == "recorded_at" and value is not None
-                setattr(row, name, parse_iso(value) if is_time else value)
-            return self._append(session, row.id, custody.CORRECTED_ACTION, actor, details)
+        row = self._row(item_id, lock="update")
+        committed = custody.committed_details(_events(self.session, row.id))
+        details = custody.correction(committed, _item(row).item_details(), changes, reason)
+        for name, value in details[custody.DETAILS_KEY].items():
+            is_time = name == "recorded_at" and value is not None
+            setattr(row, name, parse_iso(value) if is_time else value)
+        return self.append_event(row.id, custody.CORRECTED_ACTION, actor, details)
 
     def get_item(self, item_id: str) -> EvidenceItem:
-        with self.sessions() as session:
-            return _item(self._row(session, item_id))
+        return _item(self._row(item_id))
 
-    def _row(self, session: Session, item_id: str, lock: Lock = None) -> ItemRow:
+    def _row(self, item_id: str, lock: Lock = None) -> ItemRow:
         """The item with this id or unique prefix; ``lock`` reads it FOR SHARE or FOR UPDATE."""
         item_id = item_id.strip().lower()
+        session = self.session
         locking = None if lock is None else {"read": lock == "share"}
         row = session.get(ItemRow, item_id, with_for_update=locking)
         if row is not None:
@@ -161,9 +120,9 @@ class SqlRepository:
         raise NotFound(f"item {item_id}: not found")
 
     def find_by_sha256(self, sha256: str) -> EvidenceItem | None:
-        with self.sessions() as session:
-            row = session.scalars(select(ItemRow).where(ItemRow.sha256 == sha256)).one_or_none()
-            return _item(row) if row else None
+        query = select(ItemRow).where(ItemRow.sha256 == sha256)
+        row = self.session.scalars(query).one_or_none()
+        return _item(row) if row else None
 
     def find_same_recording(
         self, source_path: str, device: str | None, recorded_at: datetime | None
@@ -175,9 +134,8 @@ class SqlRepository:
             if recorded_at is None
             else ItemRow.recorded_at == recorded_at,
         )
-        with self.sessions() as session:
-            row = session.scalars(query.order_by(ItemRow.ingested_at.desc())).first()
-            return _item(row) if row else None
+        row = self.session.scalars(query.order_by(ItemRow.ingested_at.desc())).first()
+        return _item(row) if row else None
 
     def list_items(
         self, limit: int | None = None, officer: str | None = None
@@ -200,13 +158,11 @@ class SqlRepository:
 
     def _newest(self, query: Select[ItemRow], limit: int | None) -> list[EvidenceItem]:
         ordered = query.order_by(ItemRow.ingested_at.desc(), ItemRow.id).limit(limit)
-        with self.sessions() as session:
-            return [_item(row) for row in session.scalars(ordered)]
+        return [_item(row) for row in self.session.scalars(ordered)]
 
     def iter_items(self) -> Iterator[EvidenceItem]:
-        with self.sessions() as session:
-            for row in session.scalars(select(ItemRow).order_by(ItemRow.ingested_at)):
-                yield _item(row)
+        for row in self.session.scalars(select(ItemRow).order_by(ItemRow.ingested_at)):
+            yield _item(row)
 
     def custody(self, item_id: str) -> list[CustodyEvent]:
         return self.custody_snapshot(item_id)[1]
@@ -215,41 +171,38 @@ class SqlRepository:
         """The item and its log in one transaction. On PostgreSQL the item row is read FOR
         SHARE, so an append (which locks it FOR UPDATE) cannot commit between the two reads;
         SQLite's transactions begin IMMEDIATE, which excludes every other writer."""
-        with self.sessions.begin() as session:
-            row = self._row(session, item_id, lock="share")
-            return _item(row), _events(session, row.id)
+        row = self._row(item_id, lock="share")
+        return _item(row), _events(self.session, row.id)
 
     def add_rejection(self, rejection: Rejection) -> None:
-        with self.sessions.begin() as session:
-            session.add(
-                RejectionRow(
-                    path=rejection.path,
-                    reason=rejection.reason,
-                    sha256=rejection.sha256,
-                    size=rejection.size,
-                    quarantine_path=rejection.quarantine_path,
-                    actor=rejection.actor,
-                    host=rejection.host,
-                    at=rejection.at,
-                )
+        self.session.add(
+            RejectionRow(
+                path=rejection.path,
+                reason=rejection.reason,
+                sha256=rejection.sha256,
+                size=rejection.size,
+                quarantine_path=rejection.quarantine_path,
+                actor=rejection.actor,
+                host=rejection.host,
+                at=rejection.at,
             )
+        )
 
     def rejections(self) -> list[Rejection]:
-        with self.sessions() as session:
-            rows = session.scalars(select(RejectionRow).order_by(RejectionRow.id))
-            return [
-                Rejection(
-                    path=r.path,
-                    reason=r.reason,
-                    sha256=r.sha256,
-                    size=r.size,
-                    quarantine_path=r.quarantine_path,
-                    actor=r.actor,
-                    host=r.host,
-                    at=r.at,
-                )
-                for r in rows
-            ]
+        rows = self.session.scalars(select(RejectionRow).order_by(RejectionRow.id))
+        return [
+            Rejection(
+                path=r.path,
+                reason=r.reason,
+                sha256=r.sha256,
+                size=r.size,
+                quarantine_path=r.quarantine_path,
+                actor=r.actor,
+                host=r.host,
+                at=r.at,
+            )
+            for r in rows
+        ]
 
 
 def _item_row(item: EvidenceItem, custody_count: int) -> ItemRow:

@@ -135,6 +135,6 @@ def _custody_record(row: CustodyRow) -> dict[str, Any]:
 
 
 def _audit_record(row: AuditRow) -> dict[str, Any]:
-    from storage.web_repository import _audit
+    from storage.audit_trail import _audit
 
     return _audit(row).as_dict()

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from evidence.custody import Actor
 from evidence.errors import Conflict
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Segment, Transcript, Word
-from storage.repository import SqlRepository
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
+from storage.unit_of_work import SqlRepository, unit_of_work_factory
 
 FINISHED = (DONE, NO_SPEECH)
 
@@ -27,6 +27,7 @@ class SqlTranscriptRepository:
     def __init__(self, engine: Engine, repo: SqlRepository) -> None:
         self.repo = repo
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.new_uow = unit_of_work_factory(engine)
 
     def next_version(self, item_id: str) -> int:
         with self.sessions() as session:
@@ -40,7 +41,8 @@ class SqlTranscriptRepository:
     ) -> None:
         finished = transcript.status in FINISHED
         try:
-            with self.repo.breaks_recorded(), self.sessions.begin() as session:
+            with self.new_uow() as uow:
+                session = uow.session
                 if finished:
                     session.execute(
                         update(TranscriptRow)
@@ -53,7 +55,8 @@ class SqlTranscriptRepository:
                     _segment_row(transcript, seq, segment)
                     for seq, segment in enumerate(transcript.segments, start=1)
                 )
-                self.repo.append_in(session, transcript.item_id, action, actor, details)
+                uow.items.append_event(transcript.item_id, action, actor, details)
+                uow.commit()
         except IntegrityError as exc:
             raise Conflict(
                 f"item {transcript.item_id}: another transcription saved version "

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from evidence.access import Principal, Role, check_password, check_username
-from evidence.audit import AuditEvent, next_audit_event
-from evidence.custody import canonical_json
+from evidence.audit import AuditEvent
 from evidence.errors import Conflict, InvalidInput, NotFound
 from evidence.model import utcnow
 from storage.passwords import hash_password, verify_password
-from storage.tlog_repository import append_leaves
-from storage.tlog_tables import AUDIT
-from storage.web_tables import AuditRow, CaseShareRow, TokenRow, UserRow
+from storage.unit_of_work import run_once, unit_of_work_factory
+from storage.web_tables import CaseShareRow, TokenRow, UserRow
 
 TOKEN_LIFETIME = timedelta(hours=8)
-AUDIT_ATTEMPTS = 10
-# Any fixed number: the key of the transaction-scoped PostgreSQL lock that serialises writers
-# of the audit chain (SQLite serialises them already: its transactions begin IMMEDIATE).
-AUDIT_LOCK_KEY = 0x6175646974
 
 
 @dataclass(frozen=True)
@@ -62,6 +55,7 @@ def _digest(secret: str) -> str:
 class WebRepository:
     def __init__(self, engine: Engine) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.new_uow = unit_of_work_factory(engine)
 
     def add_user(self, name: str, role: Role, password: str, officer_id: str | None) -> None:
         check_username(name)
@@ -181,41 +175,17 @@ class WebRepository:
         address: str,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Append an audit event to the chain; a concurrent writer makes us retry.
+        """Append an audit event to the chain in a unit of work of its own.
 
         ``actor`` need not be signed in: a failed sign-in, or an administrator at the console.
         """
-        for attempt in range(AUDIT_ATTEMPTS):
-            try:
-                with self.sessions.begin() as session:
-                    _serialise_audit_writers(session)
-                    last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc())).first()
-                    event = next_audit_event(
-                        previous=_audit(last) if last else None,
-                        actor=actor,
-                        role=role,
-                        action=action,
-                        target=target,
-                        address=address,
-                        details=details,
-                    )
-                    session.add(_audit_row(event))
-                    session.flush()
-                    append_leaves(session, AUDIT, [event.as_dict()])
-                return event
-            except IntegrityError:
-                if attempt == AUDIT_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return run_once(
+            self.new_uow,
+            lambda uow: uow.audit.record(actor, role, action, target, address, details),
+        )
 
     def audit(self, target: str | None = None, limit: int | None = None) -> list[AuditEvent]:
-        query = select(AuditRow)
-        if target is not None:
-            query = query.where(AuditRow.target == target)
-        query = query.order_by(AuditRow.seq.desc()).limit(limit)
-        with self.sessions() as session:
-            events = [_audit(row) for row in session.scalars(query)]
-        return sorted(events, key=lambda event: event.seq)
+        return run_once(self.new_uow, lambda uow: uow.audit.events(target, limit))
 
     def share_case(self, urn: str, name: str, shared_by: str) -> None:
         with self.sessions.begin() as session:
@@ -252,31 +222,3 @@ class WebRepository:
         )
         with self.sessions() as session:
             return list(session.scalars(query))
-
-
-def _audit_row(event: AuditEvent) -> AuditRow:
-    record = {**event.as_dict(), "format": event.format}
-    return AuditRow(**{**record, "details": canonical_json(event.details)})
-
-
-def _audit(row: AuditRow) -> AuditEvent:
-    return AuditEvent(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        role=row.role,
-        action=row.action,
-        target=row.target,
-        address=row.address,
-        details=json.loads(row.details),
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-        format=row.format,
-    )
-
-
-def _serialise_audit_writers(session: Session) -> None:
-    """One chain means one writer at a time: without this, concurrent writers on PostgreSQL
-    read the same head, and all but one fail on the sequence number."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))

@@ -27,7 +27,7 @@ from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
-from storage.repository import SqlRepository
+from storage.unit_of_work import SqlRepository
 from tests.fixtures.bundles import resign
 
 URN = "01YZ1234524"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import sessionmaker
 
 from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
@@ -26,9 +27,9 @@ from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
-from storage.repository import SqlRepository
 from storage.tables import CustodyRow, ItemRow
 from storage.transcript_repository import SqlTranscriptRepository
+from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
 
 PC = Actor("PC4521", "dock-01")
@@ -98,7 +99,7 @@ def held(services: Services, n: int) -> EvidenceItem:
 
 
 def cut_last_event(services: Services, item_id: str) -> None:
-    with services.repo.sessions.begin() as session:
+    with sessionmaker(services.engine).begin() as session:
         last = session.scalar(
             select(CustodyRow.seq)
             .where(CustodyRow.item_id == item_id)
@@ -187,11 +188,11 @@ def test_every_edit_of_an_item_detail_is_named(
         "source_path": "elsewhere/other.wav",
     }
     for name, value in edits.items():
-        with services.repo.sessions.begin() as session:
+        with sessionmaker(services.engine).begin() as session:
             session.execute(update(ItemRow).where(ItemRow.id == item.id).values({name: value}))
         problems = item_problems(services.repo, services.store, item).problems
         assert len(problems) == 1 and name in problems[0], problems
-        with services.repo.sessions.begin() as session:
+        with sessionmaker(services.engine).begin() as session:
             original = getattr(item, name)
             session.execute(update(ItemRow).where(ItemRow.id == item.id).values({name: original}))
     assert item_problems(services.repo, services.store, item).problems == []
@@ -225,7 +226,7 @@ def test_a_correction_puts_back_an_unrecorded_edit_and_records_it(
     services: Services, tone: Path, tmp_path: Path
 ) -> None:
     item = ingest(services, tone, tmp_path / "dock", SIDECAR)
-    with services.repo.sessions.begin() as session:
+    with sessionmaker(services.engine).begin() as session:
         session.execute(update(ItemRow).where(ItemRow.id == item.id).values(incident="CAD-999"))
 
     event = services.repo.correct_details(item.id, {"officer": "PC4522"}, DC, reason="typo")

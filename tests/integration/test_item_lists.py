@@ -16,7 +16,7 @@ from evidence.custody import Actor
 from evidence.model import EvidenceItem, utcnow
 from storage.case_repository import CaseRepository
 from storage.database import make_engine, migrate
-from storage.repository import SqlRepository
+from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
 from tests.integration.test_repository import make_item, steps
 

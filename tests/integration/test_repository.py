@@ -5,13 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
 
 from evidence.custody import Actor, verify_chain
 from evidence.errors import Conflict, InvalidInput, NotFound
 from evidence.model import EvidenceItem, Rejection, object_key, utcnow
 from storage.database import make_engine, migrate
-from storage.repository import SqlRepository
 from storage.tables import CustodyRow
+from storage.unit_of_work import SqlRepository
 
 ACTOR = Actor("PC4521", "dock-01")
 
@@ -78,7 +79,7 @@ def test_custody_chain_survives_the_database_and_appends_stay_chained(
 def test_an_edited_event_in_the_database_is_detected(repo: SqlRepository) -> None:
     item = make_item(3)
     repo.add_item(item, steps(item))
-    with repo.sessions.begin() as session:
+    with sessionmaker(repo.engine).begin() as session:
         session.execute(
             update(CustodyRow)
             .where(CustodyRow.item_id == item.id, CustodyRow.seq == 1)

@@ -16,7 +16,7 @@ from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
-from storage.repository import SqlRepository
+from storage.unit_of_work import SqlRepository
 
 FORMULA = '=HYPERLINK("https://example.invalid/?"&A2,"Open exhibit")'
 URN = "01YZ1234524"

@@ -19,7 +19,7 @@ from evidence.quarantine import Quarantine
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.media import FfmpegProbe
-from storage.repository import SqlRepository
+from storage.unit_of_work import SqlRepository
 
 
 class FlipsOneBit(io.FileIO):

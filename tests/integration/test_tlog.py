@@ -27,9 +27,9 @@ from storage import tlog_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
-from storage.repository import SqlRepository
 from storage.tables import CustodyRow, ItemRow
 from storage.tlog_tables import LogLeafRow
+from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
 
 PC = Actor("PC4521", "dock-01")

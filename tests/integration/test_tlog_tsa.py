@@ -23,8 +23,8 @@ from storage import tlog_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
-from storage.repository import SqlRepository
 from storage.tsa import HttpTimeStamper
+from storage.unit_of_work import SqlRepository
 
 TSA_CONFIG = """
 [ tsa ]

@@ -26,8 +26,8 @@ from evidence.quarantine import Quarantine
 from evidence.settings import get_settings
 from storage.bootstrap import Services, reset_services
 from storage.database import make_engine, migrate
-from storage.repository import SqlRepository
 from storage.s3_store import S3Store
+from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
 from tests.fixtures.s3 import TEST_PART_SIZE, S3Server
 
