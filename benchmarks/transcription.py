@@ -2,7 +2,7 @@
 
 Generates a speech set with espeak-ng (videos with speech after a lead-in, and 8 kHz call
 recordings), ingests it into a scratch EVIDENCE_HOME, then for each file times
-(a) our pipeline, ``storage.transcript_service.transcribe``: read back and hash the stored
+(a) our pipeline, ``evidence.services.transcripts.transcribe``: read back and hash the stored
 original, extract 16 kHz mono with ffmpeg, recognise, seal, store, index and log custody;
 (b) plain faster-whisper on the same file, same model and parameters.
 Both models are loaded and warmed up before timing; each file runs twice, alternating, and
@@ -60,9 +60,9 @@ def main() -> None:
     from faster_whisper import WhisperModel
 
     from entrypoints.sample_dock import call_recording, speech_video
-    from evidence.custody import Actor
     from evidence.ingest import IngestOptions
-    from storage import transcript_service
+    from evidence.services import transcripts
+    from evidence.services.caller import system_caller
     from storage.bootstrap import get_services
     from storage.transcriber import get_transcriber, resolve_model
 
@@ -89,7 +89,7 @@ def main() -> None:
     list(plain.transcribe(str(dock / files[0][0]), **options)[0])
     ours.transcribe(dock / files[0][0], "warm-up")
 
-    actor = Actor.current("benchmark")
+    caller = system_caller("benchmark", via="benchmark")
     rows = []
     for name, sentence in files:
         plain_seconds = our_seconds = float("inf")
@@ -99,9 +99,11 @@ def main() -> None:
             plain_text = " ".join(segment.text for segment in segments)
             plain_seconds = min(plain_seconds, time.perf_counter() - started)
             started = time.perf_counter()
-            transcript_service.transcribe(services, ids[name], actor, force=True)
+            transcripts.transcribe(
+                services.unit_of_work, caller, services.store, ours, ids[name], force=True
+            )
             our_seconds = min(our_seconds, time.perf_counter() - started)
-        our_text = transcript_service.latest_transcript(services, ids[name]).text
+        our_text = transcripts.show_transcript(services.unit_of_work(), caller, ids[name]).text
         reference = normalise(sentence)
         rows.append(
             (name, info.duration, plain_seconds, our_seconds, reference,

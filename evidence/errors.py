@@ -51,11 +51,16 @@ class NotFound(EvidenceError):
 
 
 class PermissionDenied(EvidenceError):
-    """The actor may not do this; ``target`` names what was refused, for the audit trail."""
+    """The actor may not do this; ``target`` names what was refused, for the audit trail.
+
+    ``recorded`` is set once the refusal is in the audit trail (a service records its own),
+    so an entrypoint records only the refusals no service has.
+    """
 
     def __init__(self, message: str, target: str | None = None) -> None:
         super().__init__(message)
         self.target = target
+        self.recorded = False
 
 
 class Conflict(EvidenceError):

@@ -13,7 +13,8 @@ from typing import Any, BinaryIO, Protocol, Self
 from evidence.audit import AuditEvent
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
-from evidence.transcripts import Recognition
+from evidence.search import Hit, SearchFilters
+from evidence.transcripts import Recognition, Transcript
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,14 @@ class Repository(Protocol):
         """Newest first; only the items carrying ``officer``'s collar id when one is given."""
         ...
 
+    def list_shared_items(self, user_name: str, limit: int | None = None) -> list[EvidenceItem]:
+        """Newest first, the items linked to the cases shared with ``user_name`` (CPS)."""
+        ...
+
+    def shared_item_ids(self, user_name: str) -> set[str]:
+        """The ids of the items linked to the cases shared with ``user_name`` (CPS)."""
+        ...
+
     def iter_items(self) -> Iterator[EvidenceItem]: ...
 
     def custody(self, item_id: str) -> list[CustodyEvent]: ...
@@ -144,6 +153,43 @@ class Transcriber(Protocol):
         ...
 
 
+class TranscriptRepository(Protocol):
+    """Transcript versions per item, one current; inside the unit of work that saves them."""
+
+    def next_version(self, item_id: str) -> int: ...
+
+    def save(
+        self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
+    ) -> None:
+        """Add the transcript and its segments and append the custody event on its item;
+        they commit with the unit of work (``Conflict`` if the version was taken)."""
+        ...
+
+    def current(self, item_id: str) -> Transcript | None:
+        """The newest transcript that finished (with speech or with none), if any."""
+        ...
+
+    def latest_failure(self, item_id: str) -> Transcript | None: ...
+
+    def get(self, item_id: str, version: int) -> Transcript | None: ...
+
+    def versions(self, item_id: str) -> list[dict[str, Any]]:
+        """Every version, oldest first: version, status, reason, model, sha256, created_at,
+        current."""
+        ...
+
+    def pending_item_ids(self) -> list[str]:
+        """Items with no finished transcript: never transcribed, or every attempt failed."""
+        ...
+
+
+class SearchIndex(Protocol):
+    def search(self, query: str, filters: SearchFilters) -> list[Hit]:
+        """Ranked hits in current transcripts within ``filters``; ``InvalidInput`` for a
+        malformed query, before the index sees it."""
+        ...
+
+
 class AuditTrail(Protocol):
     """The hash-chained audit trail: who looked at or changed what, from where, and when."""
 
@@ -172,8 +218,18 @@ class UnitOfWork(Protocol):
     case that is refused after recording its refusal commits the record, then raises.
     """
 
-    items: Repository
-    audit: AuditTrail
+    # Read-only in the protocol, so an adapter's attributes may be its own classes.
+    @property
+    def items(self) -> Repository: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def transcripts(self) -> TranscriptRepository: ...
+
+    @property
+    def search(self) -> SearchIndex: ...
 
     def __enter__(self) -> Self: ...
 

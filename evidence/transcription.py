@@ -1,45 +1,29 @@
-"""Transcribe one item into a new transcript version, never touching the original.
+"""Transcribing one item: recognise the preserved bytes, seal the result as a new version.
 
 The stored original is copied to a scratch file while it is hashed, so what is transcribed
 is proven to be the preserved bytes. Whatever happens (speech, silence, no audio track,
-a failure) ends as a sealed transcript record in the object store, a row in the database
-and a custody event on the source item, written in one transaction. A failure is recorded,
-never raised, so a batch carries on and a rerun retries the item.
+a failure) ends as a sealed transcript record; a failure is recorded, never raised, so a
+batch carries on and a rerun retries the item. The use case that saves it
+(``evidence.services.transcripts.transcribe``) writes the record, its row and a custody
+event on the source item in one transaction.
 """
 
 from __future__ import annotations
 
-import io
 import tempfile
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from evidence.custody import Actor
 from evidence.errors import FixityError, StoreError, TranscriptionError
 from evidence.hashing import copy_and_hash, require_digest
-from evidence.model import EvidenceItem, iso_utc, utcnow
-from evidence.ports import ObjectStore, Repository, Transcriber
+from evidence.model import EvidenceItem, iso_utc
+from evidence.ports import ObjectStore, Transcriber
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Recognition, Transcript
 
 ACTIONS = {DONE: "transcribed", NO_SPEECH: "no-speech", FAILED: "transcription-failed"}
-
-
-class TranscriptRepository(Protocol):
-    def next_version(self, item_id: str) -> int: ...
-
-    def save(
-        self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
-    ) -> None:
-        """Insert the transcript and its segments and append the custody event, atomically."""
-        ...
-
-    def current(self, item_id: str) -> Transcript | None:
-        """The newest transcript that finished (with speech or with none), if any."""
-        ...
-
-    def latest_failure(self, item_id: str) -> Transcript | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +46,7 @@ class TranscriptionOutcome:
         }
 
 
-def _recognise(
+def recognise(
     item: EvidenceItem, store: ObjectStore, transcriber: Transcriber, label: str
 ) -> Recognition:
     with tempfile.TemporaryDirectory(prefix="evidence-transcribe-") as scratch:
@@ -76,36 +60,24 @@ def _recognise(
             return Recognition(FAILED, None, (), {}, reason=str(exc))
 
 
-def transcribe_item(
-    repo: Repository,
-    transcripts: TranscriptRepository,
-    store: ObjectStore,
-    transcriber: Transcriber,
-    item_id: str,
-    actor: Actor,
-    force: bool = False,
-) -> TranscriptionOutcome:
-    """Make a new transcript version of an item, unless it has one and ``force`` is off."""
-    item = repo.get_item(item_id)
-    current = transcripts.current(item.id)
-    if current is not None and not force:
-        return TranscriptionOutcome(
-            item.id, current.status, current.id, current.version, current.reason, skipped=True
-        )
-    label = f"item {item.id} ({item.original_name})"
-    started = utcnow()
-    recognition = _recognise(item, store, transcriber, label)
-    finished = utcnow()
+def sealed_transcript(
+    item: EvidenceItem,
+    version: int,
+    recognition: Recognition,
+    started: datetime,
+    finished: datetime,
+) -> Transcript:
+    """Version ``version`` of the item's transcript, with its provenance, sealed."""
     provenance = {
         "source": {"item_id": item.id, "sha256": item.sha256, "storage_key": item.storage_key},
         **recognition.provenance,
         "started_at": iso_utc(started),
         "finished_at": iso_utc(finished),
     }
-    transcript = Transcript(
+    return Transcript(
         id=uuid.uuid4().hex,
         item_id=item.id,
-        version=transcripts.next_version(item.id),
+        version=version,
         status=recognition.status,
         reason=recognition.reason,
         language=recognition.language,
@@ -113,13 +85,11 @@ def transcribe_item(
         provenance=provenance,
         created_at=finished,
     ).sealed()
-    stored = store.put(
-        io.BytesIO(transcript.canonical_bytes()),
-        expected_sha256=transcript.sha256,
-        label=f"transcript v{transcript.version} of {label}",
-    )
-    transcript = replace(transcript, storage_key=stored.key)
-    details = {
+
+
+def custody_details(transcript: Transcript) -> dict[str, Any]:
+    """What the custody event on the source item commits about a stored transcript."""
+    return {
         "transcript_id": transcript.id,
         "version": transcript.version,
         "status": transcript.status,
@@ -127,10 +97,6 @@ def transcribe_item(
         "language": transcript.language,
         "segments": len(transcript.segments),
         "transcript_sha256": transcript.sha256,
-        "transcript_storage_key": stored.key,
-        "provenance": provenance,
+        "transcript_storage_key": transcript.storage_key,
+        "provenance": transcript.provenance,
     }
-    transcripts.save(transcript, ACTIONS[transcript.status], actor, details)
-    return TranscriptionOutcome(
-        item.id, transcript.status, transcript.id, transcript.version, transcript.reason
-    )

@@ -17,13 +17,15 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.custody import Actor
 from evidence.fixity import check_item
+from evidence.services.caller import system_caller
+from evidence.services.transcripts import items_to_transcribe
 from flows.ingest import worker_count
 from flows.transcribe import run_transcription
 from storage.bootstrap import get_services
 from storage.tlog_service import checkpoint
-from storage.transcript_service import pending_item_ids
 
 AUDITOR = "scheduled-fixity-audit"
+TRANSCRIBER = "scheduled-transcription"
 
 
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=5, task_run_name="fixity {item_id}")
@@ -63,5 +65,6 @@ def log_checkpoint() -> dict[str, Any]:
 @flow(name="transcribe-pending")
 def transcribe_pending() -> list[dict[str, Any]]:
     """Transcribe every item without a finished transcript (new, or failed before)."""
-    pending = pending_item_ids(get_services())
+    caller = system_caller(TRANSCRIBER, via="schedule")
+    pending = items_to_transcribe(get_services().unit_of_work(), caller, None)
     return run_transcription(pending) if pending else []

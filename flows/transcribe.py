@@ -15,12 +15,12 @@ from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from evidence.custody import Actor
 from evidence.errors import ConfigurationError, EvidenceError
+from evidence.services.caller import system_caller
+from evidence.services.transcripts import transcribe
 from flows.progress import report_done, report_total
 from storage.bootstrap import get_services
-from storage.transcriber import cpu_threads, get_transcriber
-from storage.transcript_service import transcribe
+from storage.transcriber import cpu_threads, get_transcriber, transcriber_or_failure
 
 
 def transcription_workers() -> int:
@@ -31,7 +31,12 @@ def transcription_workers() -> int:
 
 @task(cache_policy=NONE, task_run_name="transcribe {item_id}")
 def transcribe_task(item_id: str, force: bool, actor: str | None, workers: int) -> dict[str, Any]:
-    outcome = transcribe(get_services(), item_id, Actor.current(actor), force, workers)
+    """As the system, named in the custody log by ``actor`` (the officer whose ingest
+    started it) or the OS user."""
+    services = get_services()
+    transcriber = transcriber_or_failure(services.settings, workers)
+    caller = system_caller(actor)
+    outcome = transcribe(services.unit_of_work, caller, services.store, transcriber, item_id, force)
     return outcome.as_dict()
 
 

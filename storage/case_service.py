@@ -35,7 +35,6 @@ from storage.bootstrap import Services
 from storage.case_repository import CaseRepository
 from storage.tlog_repository import TlogRepository
 from storage.tlog_service import stamper
-from storage.transcript_service import latest_transcript
 
 SEARCH_MARGIN = timedelta(hours=12)
 
@@ -245,9 +244,9 @@ def bundle_transcripts(services: Services) -> TranscriptSource:
     """The current transcript of an item as VTT and TXT, or nothing when it has none."""
 
     def source(item: EvidenceItem) -> dict[str, bytes]:
-        try:
-            transcript = latest_transcript(services, item.id)
-        except NotFound:
+        with services.unit_of_work() as uow:
+            transcript = uow.transcripts.current(item.id)
+        if transcript is None:
             return {}
         return {fmt: render(transcript, fmt).encode("utf-8") for fmt in ("vtt", "txt")}
 

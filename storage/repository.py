@@ -148,13 +148,12 @@ class SqlItems:
 
     def list_shared_items(self, user_name: str, limit: int | None = None) -> list[EvidenceItem]:
         """Newest first, the items linked to the cases shared with ``user_name`` (CPS)."""
-        shared = (
-            select(CaseLinkRow.item_id)
-            .join(CaseShareRow, CaseShareRow.case_urn == CaseLinkRow.urn)
-            .join(UserRow, UserRow.id == CaseShareRow.user_id)
-            .where(UserRow.name == user_name, CaseLinkRow.active.is_(True))
-        )
+        shared = _shared_item_ids(user_name)
         return self._newest(select(ItemRow).where(ItemRow.id.in_(shared)), limit)
+
+    def shared_item_ids(self, user_name: str) -> set[str]:
+        """The ids of the items linked to the cases shared with ``user_name`` (CPS)."""
+        return set(self.session.scalars(_shared_item_ids(user_name)))
 
     def _newest(self, query: Select[ItemRow], limit: int | None) -> list[EvidenceItem]:
         ordered = query.order_by(ItemRow.ingested_at.desc(), ItemRow.id).limit(limit)
@@ -203,6 +202,15 @@ class SqlItems:
             )
             for r in rows
         ]
+
+
+def _shared_item_ids(user_name: str) -> Select[str]:
+    return (
+        select(CaseLinkRow.item_id)
+        .join(CaseShareRow, CaseShareRow.case_urn == CaseLinkRow.urn)
+        .join(UserRow, UserRow.id == CaseShareRow.user_id)
+        .where(UserRow.name == user_name, CaseLinkRow.active.is_(True))
+    )
 
 
 def _item_row(item: EvidenceItem, custody_count: int) -> ItemRow:

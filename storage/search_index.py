@@ -8,9 +8,11 @@ version of each item is searched.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import DBAPIError
 
 from evidence.errors import InvalidInput, StoreError
@@ -115,7 +117,18 @@ def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any], list[Any]]:
     return "".join(f" AND {clause}" for clause in clauses), values, binds
 
 
-def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> list[Hit]:
+@contextmanager
+def _connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """A unit of work's own connection as it is (on SQLite a second one would wait for its
+    write lock), or a connection of its own from an engine."""
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as connection:
+        yield connection
+
+
+def search_segments(bind: Engine | Connection, query: Query, filters: SearchFilters) -> list[Hit]:
     """Ranked hits for a parsed query; an empty list when nothing matches."""
     limit = check_limit(filters.limit)
     if filters.item_ids is not None and not filters.item_ids:
@@ -123,7 +136,7 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
     where, values, binds = _filters(filters)
     # Joining items costs a lookup per matching segment; only its filters need it.
     items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
-    if engine.dialect.name == "sqlite":
+    if bind.dialect.name == "sqlite":
         sql = SQLITE_SEARCH.format(words=SNIPPET_WORDS, filters=where, items_join=items_join)
         values |= {"match": fts5_match(query), "mark_start": MARK_START, "mark_end": MARK_END}
     else:
@@ -131,7 +144,7 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
         values |= {"match": tsquery(query), "headline": HEADLINE}
     statement = text(sql).bindparams(*binds) if binds else text(sql)
     try:
-        with engine.connect() as connection:
+        with _connected(bind) as connection:
             rows = connection.execute(statement, {**values, "limit": limit}).all()
     except DBAPIError as exc:
         if "syntax" in str(exc.orig).lower():
@@ -153,6 +166,6 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
     ]
 
 
-def search(engine: Engine, query: str, filters: SearchFilters) -> list[Hit]:
+def search(bind: Engine | Connection, query: str, filters: SearchFilters) -> list[Hit]:
     """Parse and run a user's query (``InvalidInput`` if malformed, before any SQL)."""
-    return search_segments(engine, parse_query(query), filters)
+    return search_segments(bind, parse_query(query), filters)

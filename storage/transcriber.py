@@ -18,6 +18,7 @@ from typing import Any
 
 from evidence.errors import ConfigurationError, TranscriptionError
 from evidence.hashing import hash_file
+from evidence.ports import Transcriber
 from evidence.settings import Settings
 from evidence.transcripts import DONE, NO_SPEECH, Recognition, Segment, Word
 from storage.audio import NoAudioTrack, extract_audio
@@ -213,3 +214,24 @@ def get_transcriber(settings: Settings, workers: int = 1) -> FasterWhisperTransc
             cache_dir = settings.resolved_home / "cache"
             _loaded[spec] = FasterWhisperTranscriber(spec, cache_dir, workers)
         return _loaded[spec]
+
+
+def transcriber_or_failure(settings: Settings, workers: int = 1) -> Transcriber:
+    """The transcriber, or, when no usable speech model can be found or loaded, one that
+    fails every item with the reason: recorded like any other failure (a
+    ``transcription-failed`` event), the item kept, and retried by ``--pending`` once the
+    model is there."""
+    try:
+        return get_transcriber(settings, workers)
+    except ConfigurationError as exc:
+        return NoModel(str(exc))
+
+
+class NoModel:
+    """Stands in for the transcriber when there is no usable speech model."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def transcribe(self, media: Path, label: str) -> Recognition:
+        raise TranscriptionError(f"{label}: not transcribed: {self.reason}")

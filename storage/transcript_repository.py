@@ -2,47 +2,47 @@
 
 Saving a transcript inserts its row and segments (the full-text index follows by trigger
 or generated column), retires the previous current version and appends the custody event
-on the source item, all in one transaction.
+on the source item, all in the unit of work's one transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from evidence.custody import Actor
 from evidence.errors import Conflict
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Segment, Transcript, Word
+from storage.repository import SqlItems
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
-from storage.unit_of_work import SqlRepository, unit_of_work_factory
 
 FINISHED = (DONE, NO_SPEECH)
 
 
 class SqlTranscriptRepository:
-    def __init__(self, engine: Engine, repo: SqlRepository) -> None:
-        self.repo = repo
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.new_uow = unit_of_work_factory(engine)
+    """Transcripts inside one unit of work's session; nothing here commits."""
+
+    def __init__(self, session: Session, items: SqlItems) -> None:
+        self.session = session
+        self.items = items
 
     def next_version(self, item_id: str) -> int:
-        with self.sessions() as session:
-            latest = session.scalar(
-                select(func.max(TranscriptRow.version)).where(TranscriptRow.item_id == item_id)
-            )
-            return int(latest or 0) + 1
+        latest = self.session.scalar(
+            select(func.max(TranscriptRow.version)).where(TranscriptRow.item_id == item_id)
+        )
+        return int(latest or 0) + 1
 
     def save(
         self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
     ) -> None:
         finished = transcript.status in FINISHED
+        session = self.session
         try:
-            with self.new_uow() as uow:
-                session = uow.session
+            with session.begin_nested():
                 if finished:
                     session.execute(
                         update(TranscriptRow)
@@ -51,17 +51,16 @@ class SqlTranscriptRepository:
                     )
                 session.add(_row(transcript, is_current=finished))
                 session.flush()
-                session.add_all(
-                    _segment_row(transcript, seq, segment)
-                    for seq, segment in enumerate(transcript.segments, start=1)
-                )
-                uow.items.append_event(transcript.item_id, action, actor, details)
-                uow.commit()
         except IntegrityError as exc:
             raise Conflict(
                 f"item {transcript.item_id}: another transcription saved version "
                 f"{transcript.version} first; run the transcription again"
             ) from exc
+        session.add_all(
+            _segment_row(transcript, seq, segment)
+            for seq, segment in enumerate(transcript.segments, start=1)
+        )
+        self.items.append_event(transcript.item_id, action, actor, details)
 
     def current(self, item_id: str) -> Transcript | None:
         return self._first(
@@ -90,32 +89,29 @@ class SqlTranscriptRepository:
             .where(TranscriptRow.item_id == item_id)
             .order_by(TranscriptRow.version)
         )
-        with self.sessions() as session:
-            return [
-                {
-                    "id": row.id,
-                    "version": row.version,
-                    "status": row.status,
-                    "reason": row.reason,
-                    "model": row.model,
-                    "sha256": row.sha256,
-                    "created_at": row.created_at,
-                    "current": row.is_current,
-                }
-                for row in session.scalars(query)
-            ]
+        return [
+            {
+                "id": row.id,
+                "version": row.version,
+                "status": row.status,
+                "reason": row.reason,
+                "model": row.model,
+                "sha256": row.sha256,
+                "created_at": row.created_at,
+                "current": row.is_current,
+            }
+            for row in self.session.scalars(query)
+        ]
 
     def pending_item_ids(self) -> list[str]:
         """Items with no finished transcript: never transcribed, or every attempt failed."""
         finished = select(TranscriptRow.item_id).where(TranscriptRow.status.in_(FINISHED))
         query = select(ItemRow.id).where(ItemRow.id.not_in(finished)).order_by(ItemRow.ingested_at)
-        with self.sessions() as session:
-            return list(session.scalars(query))
+        return list(self.session.scalars(query))
 
     def _first(self, query: Any) -> Transcript | None:
-        with self.sessions() as session:
-            row = session.scalars(query.limit(1)).first()
-            return _transcript(session, row) if row else None
+        row = self.session.scalars(query.limit(1)).first()
+        return _transcript(self.session, row) if row else None
 
 
 def _row(transcript: Transcript, is_current: bool) -> TranscriptRow:

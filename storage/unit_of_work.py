@@ -17,6 +17,8 @@ from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
 from storage.audit_trail import SqlAuditTrail
 from storage.repository import SqlItems
+from storage.search_session import SqlSearch
+from storage.transcript_repository import SqlTranscriptRepository
 
 T = TypeVar("T")
 # A writer that loses a race on a chain's sequence number (the unique constraint) runs its
@@ -27,6 +29,8 @@ ATTEMPTS = 5
 class SqlUnitOfWork:
     items: SqlItems
     audit: SqlAuditTrail
+    transcripts: SqlTranscriptRepository
+    search: SqlSearch
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -35,6 +39,8 @@ class SqlUnitOfWork:
         self.session = self.sessions()
         self.items = SqlItems(self.session)
         self.audit = SqlAuditTrail(self.session)
+        self.transcripts = SqlTranscriptRepository(self.session, self.items)
+        self.search = SqlSearch(self.session)
         return self
 
     def __exit__(
@@ -133,6 +139,9 @@ class SqlRepository:
 
     def list_shared_items(self, user_name: str, limit: int | None = None) -> list[EvidenceItem]:
         return self._run(lambda items: items.list_shared_items(user_name, limit))
+
+    def shared_item_ids(self, user_name: str) -> set[str]:
+        return self._run(lambda items: items.shared_item_ids(user_name))
 
     def iter_items(self) -> Iterator[EvidenceItem]:
         with self.new_uow() as uow:

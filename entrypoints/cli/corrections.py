@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, key_values, print_json
-from entrypoints.cli.services import get_services
-from evidence.custody import Actor
+from entrypoints.cli.services import at_console, get_services
 from evidence.errors import InvalidInput
 from evidence.model import ITEM_DETAIL_FIELDS
 
@@ -40,7 +39,10 @@ def correct(
         if not equals:
             raise InvalidInput(f"--set {change!r}: write FIELD=VALUE")
         parsed[name.strip()] = value or None
-    event = get_services().repo.correct_details(item_id, parsed, Actor.current(officer), reason)
+    from evidence.services.items import correct_details
+
+    caller = at_console("correct", officer)
+    event = correct_details(get_services().unit_of_work(), caller, item_id, parsed, reason)
     if as_json:
         print_json(event.as_dict())
     else:

@@ -19,13 +19,13 @@ from entrypoints.cli.output import (
     short,
     table,
 )
-from entrypoints.cli.services import get_services
+from entrypoints.cli.services import at_console, get_services
 from entrypoints.prefect_env import prepare, run_flow
-from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
-from evidence.fixity import check_item, copy_out
 from evidence.ingest_report import IngestReport, ingest_report
 from evidence.model import KINDS
+
+Officer = Annotated[str | None, typer.Option(help="Your collar/staff id.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -126,16 +126,19 @@ def render_ingest(report: IngestReport) -> None:
 
 def list_items(
     limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    officer: Officer = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List evidence items, newest first."""
-    items = get_services().repo.list_items(limit)
+    """List the evidence items you may see, newest first."""
+    from evidence.services import items as service
+
+    listed = service.list_items(get_services().unit_of_work(), at_console("list", officer), limit)
     if as_json:
-        print_json([item.summary() for item in items])
+        print_json([item.summary() for item in listed])
         return
     rows = [
         [i.id[:12], i.kind, i.original_name, i.officer, i.incident, i.recorded_at, i.duration]
-        for i in items
+        for i in listed
     ]
     console.print(
         table(
@@ -146,10 +149,13 @@ def list_items(
 
 def show(
     item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    officer: Officer = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show one item: digest, metadata, media details, storage location, status."""
-    item = get_services().repo.get_item(item_id)
+    from evidence.services import items as service
+
+    item = service.show_item(get_services().unit_of_work(), at_console("show", officer), item_id)
     if as_json:
         print_json(item.summary())
     else:
@@ -158,10 +164,14 @@ def show(
 
 def custody(
     item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    officer: Officer = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show an item's custody events in order, each with its hash and the previous one's."""
-    events = get_services().repo.custody(item_id)
+    from evidence.services import items as service
+
+    caller = at_console("custody", officer)
+    _, events = service.custody_log(get_services().unit_of_work(), caller, item_id)
     if as_json:
         print_json([event.as_dict() for event in events])
         return
@@ -184,43 +194,43 @@ def get(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing regular, writable file.")
     ] = False,
-    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+    officer: Officer = None,
 ) -> None:
     """Write an item's original bytes, verifying the digest while streaming.
 
     An existing file is never replaced without --force; links, devices, pipes and folders
     never are.
     """
+    from evidence.services.item_checks import copy_out
+
     services = get_services()
-    item = services.repo.get_item(item_id)
-    actor = Actor.current(officer)
-    if output == "-":
-        size = copy_out(services.repo, services.store, item, sys.stdout.buffer, actor)
-        err_console.print(f"wrote {size} bytes to standard output; SHA-256 {item.sha256} verified")
-        return
-    target = Path(output)
-    size = copy_out(services.repo, services.store, item, target, actor, force=force)
-    err_console.print(f"wrote {size} bytes to {target}; SHA-256 {item.sha256} verified")
+    caller = at_console("get", officer)
+    target = sys.stdout.buffer if output == "-" else Path(output)
+    item, size = copy_out(
+        services.unit_of_work, caller, services.store, item_id, target, force=force
+    )
+    where = "standard output" if output == "-" else str(target)
+    err_console.print(f"wrote {size} bytes to {where}; SHA-256 {item.sha256} verified")
 
 
 def verify(
     item_id: Annotated[str | None, typer.Argument(help="Item id; or use --all.")] = None,
     all_items: Annotated[bool, typer.Option("--all", help="Verify every item.")] = False,
-    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
+    officer: Officer = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Re-read stored objects, re-hash them and verify custody chains; report every problem."""
     if (item_id is None) == (not all_items):
         raise InvalidInput("give one item id, or --all")
+    from evidence.services.item_checks import verify_items
     from storage.tlog_service import verify_log
 
     services = get_services()
-    items = (
-        list(services.repo.iter_items()) if all_items else [services.repo.get_item(str(item_id))]
+    caller = at_console("verify", officer)
+    checks = verify_items(
+        services.unit_of_work, caller, services.repo, services.store, None if all_items else item_id
     )
     log = verify_log(services) if all_items else None
-    actor = Actor.current(officer)
-    checks = [(item, check_item(services.repo, services.store, item, actor)) for item in items]
     failed = [item.id for item, check in checks if check.problems]
     if as_json:
         results = [

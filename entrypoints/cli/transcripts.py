@@ -13,12 +13,13 @@ import typer
 from rich.markup import escape
 
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json, short, table
-from entrypoints.cli.services import get_services
+from entrypoints.cli.services import at_console, get_services
 from entrypoints.errors import exit_code
 from entrypoints.prefect_env import prepare, run_flow
+from evidence.access import Role
 from evidence.errors import InvalidInput, TranscriptionError
 from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
-from evidence.transcripts import FORMATS, render
+from evidence.transcripts import FORMATS
 
 
 def register(app: typer.Typer) -> None:
@@ -41,10 +42,10 @@ def transcribe(
     """Transcribe an item (or every pending one); each run adds a version, never replaces one."""
     if (item_id is None) == (not pending):
         raise InvalidInput("give one item id, or --pending")
-    from storage.transcript_service import pending_item_ids
+    from evidence.services.transcripts import items_to_transcribe
 
-    services = get_services()
-    item_ids = [services.repo.get_item(item_id).id] if item_id else pending_item_ids(services)
+    caller = at_console("transcribe", officer)
+    item_ids = items_to_transcribe(get_services().unit_of_work(), caller, item_id)
     outcomes: list[dict[str, Any]] = []
     if item_ids:
         prepare()
@@ -90,15 +91,17 @@ def transcript(
     versions: Annotated[
         bool, typer.Option("--versions", help="List every version of the item's transcript.")
     ] = False,
+    officer: Annotated[str | None, typer.Option(help="Your collar/staff id.")] = None,
 ) -> None:
     """Print or export an item's transcript as text, WebVTT, SubRip or JSON."""
     if fmt not in FORMATS:
         raise InvalidInput(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
-    from storage.transcript_service import latest_transcript, transcript_versions
+    from evidence.services import transcripts as service
 
-    services = get_services()
+    caller = at_console("transcript", officer)
+    uow = get_services().unit_of_work()
     if versions:
-        listing = transcript_versions(services, item_id)
+        listing = service.transcript_versions(uow, caller, item_id)
         if fmt == "json":
             print_json(listing)
         else:
@@ -110,7 +113,7 @@ def transcript(
             columns = ["version", "status", "current", "model", "sha256", "made", "note"]
             console.print(table("Transcript versions", columns, rows))
         return
-    rendered = render(latest_transcript(services, item_id, version), fmt)
+    rendered = service.export_transcript(uow, caller, item_id, fmt, version)
     if output is None:
         typer.echo(rendered, nl=False)
         return
@@ -129,7 +132,10 @@ def search(
         str | None, typer.Option("--case", help="Only items in this case (URN).")
     ] = None,
     officer: Annotated[
-        str | None, typer.Option(help="Only items recorded by this officer.")
+        str | None,
+        typer.Option(
+            help="Only items recorded by this officer (your collar id, as an officer's console)."
+        ),
     ] = None,
     date_from: Annotated[
         str | None, typer.Option("--from", help="Recorded on/after (YYYY-MM-DD[THH:MM]).")
@@ -140,8 +146,8 @@ def search(
     limit: Annotated[int, typer.Option(help="At most this many hits.")] = DEFAULT_LIMIT,
     as_json: JsonFlag = False,
 ) -> None:
-    """Find where words were said, across every current transcript, best matches first."""
-    from storage.transcript_service import search as run_search
+    """Find where words were said, across the current transcripts you may see, best first."""
+    from evidence.services.search import search as run_search
 
     services = get_services()
     item_ids: set[str] | None = None
@@ -156,7 +162,10 @@ def search(
         date_to=parse_date(date_to, "--to", end_of_day=True) if date_to else None,
         limit=limit,
     )
-    hits = run_search(services, query, filters)
+    caller = at_console("search")
+    if caller.principal.role is Role.OFFICER:
+        caller = at_console("search", officer)
+    hits = run_search(services.unit_of_work(), caller, query, filters)
     if as_json:
         print_json([hit.as_dict() for hit in hits])
         return

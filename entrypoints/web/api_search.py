@@ -1,21 +1,16 @@
-"""Search across transcripts and each item's transcript, through the transcript service."""
+"""Search across transcripts, and each item's transcript, through the services."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from entrypoints.web.api_items import visible_item
-from entrypoints.web.context import WebContext
-from entrypoints.web.security import ApiUser, Context
-from evidence.access import Permission, Principal, Role
-from evidence.search import MAX_LIMIT, MAX_QUERY_LENGTH, Hit, SearchFilters
-from evidence.transcripts import render
-from storage.transcript_service import latest_transcript, search
+from entrypoints.web.security import ApiCaller, Uow
+from evidence.search import MAX_LIMIT, MAX_QUERY_LENGTH, SearchFilters
+from evidence.services import search, transcripts
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -27,32 +22,10 @@ TRANSCRIPT_TYPES = {
 }
 
 
-def search_for(
-    context: WebContext,
-    request: Request,
-    principal: Principal,
-    query: str,
-    filters: SearchFilters,
-) -> list[Hit]:
-    """The same hits as the CLI, narrowed to what the principal may see, and audited."""
-    principal.require(Permission.SEARCH)
-    if principal.role is Role.OFFICER:
-        filters = replace(filters, officer=principal.officer_id)
-    elif principal.role is Role.CPS:
-        shared = context.shared_item_ids(principal)
-        narrowed = shared if filters.item_ids is None else shared & filters.item_ids
-        filters = replace(filters, item_ids=narrowed)
-    nothing_visible = filters.item_ids is not None and not filters.item_ids
-    hits = [] if nothing_visible else search(context.services, query, filters)
-    context.audit(request, principal, "search", "search", {"q": query, "hits": len(hits)})
-    return hits
-
-
 @router.get("/search")
 def search_hits(
-    principal: ApiUser,
-    context: Context,
-    request: Request,
+    caller: ApiCaller,
+    uow: Uow,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)],
     officer: Annotated[str | None, Query(max_length=64)] = None,
     date_from: Annotated[datetime | None, Query(alias="from")] = None,
@@ -64,7 +37,7 @@ def search_hits(
     Words, "quoted phrases" and prefix* terms, as on the command line.
     """
     filters = SearchFilters(officer=officer, date_from=date_from, date_to=date_to, limit=limit)
-    return [hit.as_dict() for hit in search_for(context, request, principal, q, filters)]
+    return [hit.as_dict() for hit in search.search(uow, caller, q, filters)]
 
 
 @router.get(
@@ -73,13 +46,10 @@ def search_hits(
 )
 def item_transcript(
     item_id: str,
-    principal: ApiUser,
-    context: Context,
-    request: Request,
+    caller: ApiCaller,
+    uow: Uow,
     format: Annotated[str, Query(pattern="^(vtt|json|srt|txt)$")] = "json",
 ) -> Response:
     """The item's current transcript as WebVTT, JSON, SubRip or plain text."""
-    item = visible_item(context, principal, item_id)
-    transcript = latest_transcript(context.services, item.id)
-    context.audit(request, principal, "view-transcript", f"item:{item.id}", {"format": format})
-    return Response(render(transcript, format), media_type=TRANSCRIPT_TYPES[format])
+    rendered = transcripts.export_transcript(uow, caller, item_id, format)
+    return Response(rendered, media_type=TRANSCRIPT_TYPES[format])

@@ -104,9 +104,10 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 
 
 def _evidence_error(request: Request, exc: Exception) -> Response:
-    """Run in a worker thread (a plain function): recording a refusal writes to the database."""
+    """Run in a worker thread (a plain function): recording a refusal writes to the database.
+    A service records its own refusals (``recorded``); the rest are recorded here."""
     assert isinstance(exc, EvidenceError)
-    if isinstance(exc, PermissionDenied):
+    if isinstance(exc, PermissionDenied) and not exc.recorded:
         _audit_refusal(request, exc)
     status = http_status(exc)
     if _wants_page(request):

@@ -8,14 +8,18 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_items import audit_listing, visible_item, visible_items
-from entrypoints.web.api_search import search_for
-from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
+from entrypoints.web.security import (
+    SESSION_COOKIE,
+    Context,
+    PageCaller,
+    PageSession,
+    Uow,
+    csrf_matches,
+)
 from entrypoints.web.sign_in import SignInLocked, sign_in_with_password
 from evidence.access import Permission, Principal, Role
-from evidence.errors import NotFound
 from evidence.search import SearchFilters
-from storage.transcript_service import latest_transcript
+from evidence.services import items, search
 
 router = APIRouter(include_in_schema=False)
 
@@ -142,33 +146,30 @@ def home(session: PageSession) -> Response:
 
 
 @router.get("/items")
-def items_page(request: Request, context: Context, session: PageSession) -> Response:
-    items = visible_items(context, session[0], 200)
-    audit_listing(context, request, session[0], items, {"page": True})
-    return render(request, context, "items.html", session, {"items": items})
+def items_page(
+    request: Request, context: Context, session: PageSession, caller: PageCaller, uow: Uow
+) -> Response:
+    listed = items.list_items(uow, caller, 200, {"page": True})
+    return render(request, context, "items.html", session, {"items": listed})
 
 
 @router.get("/items/{item_id}")
 def item_page(
-    item_id: str, request: Request, context: Context, session: PageSession, t: float = 0.0
+    item_id: str,
+    request: Request,
+    context: Context,
+    session: PageSession,
+    caller: PageCaller,
+    uow: Uow,
+    t: float = 0.0,
 ) -> Response:
-    principal = session[0]
-    item = visible_item(context, principal, item_id)
-    context.audit(request, principal, "view-item", f"item:{item.id}", {"page": True})
-    try:
-        segments = list(latest_transcript(context.services, item.id).segments)
-    except NotFound:
-        segments = []
-    if segments:
-        context.audit(request, principal, "view-transcript", f"item:{item.id}", {"page": True})
+    page = items.item_page(uow, caller, item_id)
     values = {
-        "item": item,
+        "item": page.item,
         "start": max(0.0, t),
-        "custody": context.services.repo.custody(item.id),
-        "segments": segments,
-        "audit": context.users.audit(f"item:{item.id}", limit=200)
-        if principal.may(Permission.VIEW_AUDIT)
-        else [],
+        "custody": page.custody,
+        "segments": page.segments,
+        "audit": page.audit,
     }
     return render(request, context, "item.html", session, values)
 
@@ -188,16 +189,19 @@ def audit_page(request: Request, context: Context, session: PageSession) -> Resp
 
 
 @router.get("/search")
-def search_page(request: Request, context: Context, session: PageSession, q: str = "") -> Response:
+def search_page(
+    request: Request,
+    context: Context,
+    session: PageSession,
+    caller: PageCaller,
+    uow: Uow,
+    q: str = "",
+) -> Response:
     """Hits grouped by item, each a link that opens the player at that second."""
-    principal = session[0]
-    principal.require(Permission.SEARCH)
+    session[0].require(Permission.SEARCH)
     groups: dict[str, list[Any]] = {}
-    items: dict[str, Any] = {}
+    found: dict[str, Any] = {}
     if q.strip():
-        for hit in search_for(context, request, principal, q.strip()[:500], SearchFilters()):
-            groups.setdefault(hit.item_id, []).append(hit)
-        for item_id in groups:
-            items[item_id] = context.services.repo.get_item(item_id)
-    values = {"q": q, "groups": groups, "items": items, "searched": bool(q.strip())}
+        groups, found = search.search_by_item(uow, caller, q.strip()[:500], SearchFilters())
+    values = {"q": q, "groups": groups, "items": found, "searched": bool(q.strip())}
     return render(request, context, "search.html", session, values)

@@ -10,6 +10,8 @@ from fastapi.security import OAuth2PasswordBearer
 
 from entrypoints.web.context import WebContext, get_context
 from evidence.access import Principal
+from evidence.ports import UnitOfWork
+from evidence.services.caller import Caller
 
 SESSION_COOKIE = "evidence_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -80,3 +82,30 @@ def page_session(
 ApiUser = Annotated[Principal, Depends(api_principal)]
 PageSession = Annotated[tuple[Principal, str], Depends(page_session)]
 Context = Annotated[WebContext, Depends(get_context)]
+
+MAX_AUDITED_PATH = 255
+
+
+def web_caller(request: Request, principal: Principal) -> Caller:
+    """The principal, the client's address, and the request a refusal's record names."""
+    address = request.client.host if request.client else "unknown"
+    asked = {"method": request.method, "path": request.url.path[:MAX_AUDITED_PATH]}
+    return Caller(principal, address, request=asked)
+
+
+def api_caller(request: Request, principal: ApiUser) -> Caller:
+    return web_caller(request, principal)
+
+
+def page_caller(request: Request, session: PageSession) -> Caller:
+    return web_caller(request, session[0])
+
+
+def unit_of_work(context: Annotated[WebContext, Depends(get_context)]) -> UnitOfWork:
+    """A fresh unit of work for the request's use case."""
+    return context.services.unit_of_work()
+
+
+ApiCaller = Annotated[Caller, Depends(api_caller)]
+PageCaller = Annotated[Caller, Depends(page_caller)]
+Uow = Annotated[UnitOfWork, Depends(unit_of_work)]

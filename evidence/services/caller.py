@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from evidence.access import ACCOUNT_ROLES, Principal, Role, parse_role
@@ -17,11 +18,22 @@ CONSOLE_ROLES = (*ACCOUNT_ROLES, Role.CONSOLE)
 @dataclass(frozen=True)
 class Caller:
     """A principal, where the request came from (a client address, or ``console:HOST``),
-    and the host doing the work (the custody log's ``where``)."""
+    the host doing the work (the custody log's ``where``) and what was asked for
+    (``request``: the web's ``method`` and ``path``, the console's ``command``), which a
+    refusal's audit record names."""
 
     principal: Principal
     address: str
     host: str = socket.gethostname()
+    request: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def route(self) -> str:
+        """What was asked for, as an audit target: ``route:GET /api/items`` or
+        ``command:show``."""
+        if "path" in self.request:
+            return f"route:{self.request.get('method', '')} {self.request['path']}"
+        return f"command:{self.request.get('command', 'unknown')}"
 
     @property
     def actor(self) -> Actor:
@@ -32,7 +44,9 @@ class Caller:
         return Actor(name=self.principal.officer_id or self.principal.name, host=self.host)
 
 
-def console_caller(role: str, officer: str | None = None, user: str | None = None) -> Caller:
+def console_caller(
+    role: str, officer: str | None = None, user: str | None = None, command: str | None = None
+) -> Caller:
     """The person at the console: the OS user (or ``--officer``) with the configured role.
 
     The custody log has always named the console's events by the OS user or the collar id
@@ -40,7 +54,16 @@ def console_caller(role: str, officer: str | None = None, user: str | None = Non
     """
     actor = Actor.current(officer or user)
     principal = Principal(name=actor.name, role=parse_role(role, CONSOLE_ROLES), officer_id=officer)
-    return Caller(principal=principal, address=f"console:{actor.host}", host=actor.host)
+    request = {"command": command} if command else {}
+    return Caller(principal, f"console:{actor.host}", actor.host, request)
+
+
+def system_caller(name: str | None = None, via: str = "flow") -> Caller:
+    """Work the system does on its own (a scheduled or ingest-triggered flow): the console's
+    powers, named in the custody log as it always has been (``name``, or the OS user)."""
+    actor = Actor.current(name)
+    principal = Principal(name=actor.name, role=Role.CONSOLE)
+    return Caller(principal, f"{via}:{actor.host}", actor.host)
 
 
 def audit(

@@ -28,7 +28,6 @@ from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.tables import CustodyRow, ItemRow
-from storage.transcript_repository import SqlTranscriptRepository
 from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
 
@@ -135,11 +134,12 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
         services.repo.append_event(item.id, "presented-again", PC, {"path": "call.wav"})
     with pytest.raises(FixityError, match="event 5 is missing"):
         case_service.create_case(services, "01YZ1234524", DC, incidents=["CAD-417"])
-    transcripts = SqlTranscriptRepository(services.engine, services.repo)
     failed = Transcript(uuid.uuid4().hex, item.id, 1, FAILED, None, (), {}, utcnow(), "x")
-    with pytest.raises(FixityError, match="event 5 is missing"):
-        transcripts.save(failed.sealed(), "transcription-failed", PC, {})
-    assert transcripts.latest_failure(item.id) is None
+    with pytest.raises(FixityError, match="event 5 is missing"), services.unit_of_work() as uow:
+        uow.transcripts.save(failed.sealed(), "transcription-failed", PC, {})
+        uow.commit()
+    with services.unit_of_work() as uow:
+        assert uow.transcripts.latest_failure(item.id) is None
 
     assert services.repo.custody(item.id) == before
     assert services.repo.get_item(item.id).custody_head != before[-1].hash

@@ -21,8 +21,8 @@ from evidence.dock import scan
 from evidence.errors import InvalidInput, NotFound
 from evidence.ingest import IngestOptions
 from evidence.search import MARK_END, MARK_START, SearchFilters
-from storage import transcript_service as service
 from storage.bootstrap import Services, get_services, reset_services
+from tests.fixtures import transcripts as service
 
 ACTOR = Actor("PC4521", "test-host")
 LEAD_IN = 1.0  # speech_video starts speaking after one second
