@@ -21,6 +21,8 @@ class FakeItems:
         self.items: dict[str, EvidenceItem] = {}
         self.logs: dict[str, list[CustodyEvent]] = {}
         self.rejected: list[Rejection] = []
+        # CPS user name -> ids of the items linked to the cases shared with them
+        self.shares: dict[str, set[str]] = {}
 
     def add_item(self, item: EvidenceItem, steps: Sequence[EventStep]) -> EvidenceItem:
         if self.find_by_sha256(item.sha256) is not None or item.id in self.items:
@@ -83,6 +85,13 @@ class FakeItems:
         chosen = [i for i in self.items.values() if officer is None or i.officer == officer]
         chosen.sort(key=lambda i: (-i.ingested_at.timestamp(), i.id))
         return chosen[:limit] if limit is not None else chosen
+
+    def list_shared_items(self, user_name: str, limit: int | None = None) -> list[EvidenceItem]:
+        shared = self.shared_item_ids(user_name)
+        return [i for i in self.list_items() if i.id in shared][:limit]
+
+    def shared_item_ids(self, user_name: str) -> set[str]:
+        return set(self.shares.get(user_name, set()))
 
     def iter_items(self) -> Iterator[EvidenceItem]:
         yield from sorted(self.items.values(), key=lambda i: i.ingested_at)
