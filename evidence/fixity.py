@@ -1,17 +1,14 @@
-"""Fixity checks and verified copies of stored evidence."""
+"""Fixity checks of stored evidence (a verified copy out is ``evidence.services.item_checks``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
 
 from evidence.custody import Actor, committed_details, detail_problems, verify_chain
 from evidence.errors import CustodyBroken, EvidenceError
-from evidence.hashing import Digest, hash_stream
+from evidence.hashing import hash_stream
 from evidence.model import EvidenceItem
 from evidence.ports import ObjectStore, Repository
-from evidence.verified_copy import absolute, check_target, stream_verified, write_verified
 
 
 @dataclass
@@ -80,50 +77,3 @@ def check_item(
     except CustodyBroken as exc:
         check.problems.append(f"custody log: {exc}")
     return check
-
-
-def copy_out(
-    repo: Repository,
-    store: ObjectStore,
-    item: EvidenceItem,
-    output: Path | BinaryIO,
-    actor: Actor,
-    *,
-    force: bool = False,
-) -> int:
-    """Write the original bytes to ``output`` (a path, or an open stream such as standard
-    output), verifying the digest while streaming, and record the copy in the custody log.
-
-    A path gets the copy only once the bytes are proven identical and the copy is recorded
-    in the custody log, and never replaces what is there unless ``force`` (see
-    ``evidence.verified_copy``); a mismatch raises ``FixityError``, and a log that refuses the
-    record (a broken chain) leaves no copy behind that its custody log does not know about.
-    """
-    label = f"item {item.id}"
-    if not isinstance(output, Path):
-        with store.open(item.storage_key) as stream:
-            digest = stream_verified(stream, output, item.sha256, label)
-        _record(repo, item, actor, "standard output", digest)
-        return digest.size
-    output = absolute(output)
-    check_target(output, force)
-    to = str(output)
-    with store.open(item.storage_key) as stream:
-        digest = write_verified(
-            stream,
-            output,
-            item.sha256,
-            force=force,
-            label=label,
-            on_verified=lambda proven: _record(repo, item, actor, to, proven),
-            on_abandoned=lambda reason: repo.append_event(
-                item.id, "copy-abandoned", actor, {"to": to, "reason": reason}
-            ),
-        )
-    return digest.size
-
-
-def _record(repo: Repository, item: EvidenceItem, actor: Actor, to: str, digest: Digest) -> None:
-    repo.append_event(
-        item.id, "copied-out", actor, {"to": to, "bytes": digest.size, "verified": True}
-    )

@@ -17,10 +17,11 @@ from sqlalchemy.orm import sessionmaker
 
 from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
-from evidence.fixity import check_item, copy_out, item_problems
+from evidence.fixity import check_item, item_problems
 from evidence.ingest import IngestOptions
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
+from evidence.services.item_checks import copy_out
 from evidence.settings import Settings
 from evidence.transcripts import FAILED, Transcript
 from storage import case_service
@@ -30,6 +31,7 @@ from storage.local_store import LocalStore
 from storage.tables import CustodyRow, ItemRow
 from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
+from tests.fixtures.transcripts import as_console
 
 PC = Actor("PC4521", "dock-01")
 DC = Actor("DC1001", "desk-01")
@@ -121,13 +123,15 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
     services: Services, tone: Path, tmp_path: Path
 ) -> None:
     item = ingest(services, tone, tmp_path / "dock", SIDECAR)
-    copy_out(services.repo, services.store, item, tmp_path / "copy.wav", DC)
+    copy_out(services.unit_of_work, as_console(DC), services.store, item.id, tmp_path / "copy.wav")
     cut_last_event(services, item.id)
     before = services.repo.custody(item.id)
     assert [e.action for e in before] == ["received", "hashed", "stored", "verified"]
 
     with pytest.raises(FixityError, match=rf"item {item.id}.*event 5 is missing"):
-        copy_out(services.repo, services.store, item, tmp_path / "again.wav", DC)
+        copy_out(
+            services.unit_of_work, as_console(DC), services.store, item.id, tmp_path / "again.wav"
+        )
     assert sorted(p.name for p in tmp_path.glob("*.wav")) == ["copy.wav"]
     assert not list(tmp_path.glob(".again.wav.*"))
     with pytest.raises(FixityError, match="event 5 is missing"):
