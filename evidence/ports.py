@@ -10,9 +10,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self
 
+from evidence.accounts import Tokens, Users
 from evidence.audit import AuditEvent
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
+from evidence.throttle import SignInThrottle
 from evidence.transcripts import Recognition
 
 
@@ -172,8 +174,21 @@ class UnitOfWork(Protocol):
     case that is refused after recording its refusal commits the record, then raises.
     """
 
-    items: Repository
-    audit: AuditTrail
+    # Read-only to the services (properties), so an adapter's own repository types fit.
+    @property
+    def items(self) -> Repository: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def users(self) -> Users: ...
+
+    @property
+    def tokens(self) -> Tokens: ...
+
+    @property
+    def throttle(self) -> SignInThrottle: ...
 
     def __enter__(self) -> Self: ...
 

@@ -15,8 +15,10 @@ from evidence.custody import Actor
 from evidence.errors import CustodyBroken
 from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
+from storage.accounts import SqlTokens, SqlUsers
 from storage.audit_trail import SqlAuditTrail
 from storage.repository import SqlItems
+from storage.sign_in_throttle import SqlSignInThrottle
 
 T = TypeVar("T")
 # A writer that loses a race on a chain's sequence number (the unique constraint) runs its
@@ -27,6 +29,9 @@ ATTEMPTS = 5
 class SqlUnitOfWork:
     items: SqlItems
     audit: SqlAuditTrail
+    users: SqlUsers
+    tokens: SqlTokens
+    throttle: SqlSignInThrottle
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -35,6 +40,9 @@ class SqlUnitOfWork:
         self.session = self.sessions()
         self.items = SqlItems(self.session)
         self.audit = SqlAuditTrail(self.session)
+        self.users = SqlUsers(self.session)
+        self.tokens = SqlTokens(self.session)
+        self.throttle = SqlSignInThrottle(self.session)
         return self
 
     def __exit__(

@@ -10,11 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from entrypoints.web.api_items import audit_listing, visible_item, visible_items
 from entrypoints.web.api_search import search_for
-from entrypoints.web.security import SESSION_COOKIE, Context, PageSession, csrf_matches
-from entrypoints.web.sign_in import SignInLocked, sign_in_with_password
+from entrypoints.web.security import SESSION_COOKIE, Context, PageCaller, PageSession, Uow
+from entrypoints.web.sign_in import sign_in_with_password
 from evidence.access import Permission, Principal, Role
-from evidence.errors import NotFound
+from evidence.accounts import TOKEN_LIFETIME, TokenKind
+from evidence.errors import NotFound, SignInLocked
 from evidence.search import SearchFilters
+from evidence.services import audit_trail, auth
 from storage.transcript_service import latest_transcript
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +33,6 @@ def render(
     principal, csrf = session if session else (None, "")
     page = {"user": principal, "csrf": csrf, "Permission": Permission, **values}
     return context.templates.TemplateResponse(request, template, page, status_code=status_code)
-
-
-def require_csrf(session: tuple[Principal, str], given: str) -> None:
-    if not csrf_matches(session[1], given):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form expired; reload the page")
 
 
 def safe_next(target: str | None) -> str:
@@ -69,6 +66,7 @@ def sign_in_page(request: Request, context: Context, next: str = "/") -> Respons
 def sign_in(
     request: Request,
     context: Context,
+    uow: Uow,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2048)] = "/",
@@ -76,26 +74,26 @@ def sign_in(
     if not same_origin(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign-in from another site is refused")
     try:
-        principal = sign_in_with_password(context, request, username, password, "page")
+        signed_in = sign_in_with_password(
+            context, uow, request, (username, password), TokenKind.SESSION
+        )
     except SignInLocked as locked:
         return locked_out_page(request, context, username, next, locked.retry_after)
-    if principal is None:
+    if signed_in is None:
         values = {
             "next": safe_next(next),
             "error": "Wrong user name or password.",
             "name": username,
         }
         return render(request, context, "signin.html", None, values, status_code=401)
-    issued = context.users.issue_token(principal.name, "session")
-    context.audit(request, principal, "sign-in", f"user:{principal.name}", {"via": "page"})
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        issued.secret,
+        signed_in.token.secret,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        max_age=8 * 3600,
+        max_age=int(TOKEN_LIFETIME.total_seconds()),
     )
     return response
 
@@ -116,16 +114,11 @@ def locked_out_page(
 
 
 @router.post("/signout")
-def sign_out(
-    request: Request,
-    context: Context,
-    session: PageSession,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    require_csrf(session, csrf_token)
+def sign_out(request: Request, uow: Uow, session: PageSession) -> Response:
+    """The form's CSRF secret is checked beneath ``PageSession``, as for every form."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        context.users.revoke_token(secret)
+        auth.sign_out(uow, secret)
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -150,7 +143,13 @@ def items_page(request: Request, context: Context, session: PageSession) -> Resp
 
 @router.get("/items/{item_id}")
 def item_page(
-    item_id: str, request: Request, context: Context, session: PageSession, t: float = 0.0
+    item_id: str,
+    request: Request,
+    context: Context,
+    uow: Uow,
+    session: PageSession,
+    caller: PageCaller,
+    t: float = 0.0,
 ) -> Response:
     principal = session[0]
     item = visible_item(context, principal, item_id)
@@ -166,9 +165,7 @@ def item_page(
         "start": max(0.0, t),
         "custody": context.services.repo.custody(item.id),
         "segments": segments,
-        "audit": context.users.audit(f"item:{item.id}", limit=200)
-        if principal.may(Permission.VIEW_AUDIT)
-        else [],
+        "audit": audit_trail.events_about(uow, caller, f"item:{item.id}"),
     }
     return render(request, context, "item.html", session, values)
 
@@ -180,10 +177,10 @@ def upload_page(request: Request, context: Context, session: PageSession) -> Res
 
 
 @router.get("/audit")
-def audit_page(request: Request, context: Context, session: PageSession) -> Response:
-    session[0].require(Permission.VIEW_AUDIT)
-    events = context.users.audit(limit=300)
-    context.audit(request, session[0], "view-audit", "audit", {"page": True})
+def audit_page(
+    request: Request, context: Context, uow: Uow, session: PageSession, caller: PageCaller
+) -> Response:
+    events = audit_trail.recent_events(uow, caller, limit=300)
     return render(request, context, "audit.html", session, {"events": reversed(events)})
 
 
