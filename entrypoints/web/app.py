@@ -124,7 +124,8 @@ def _audit_refusal(request: Request, refusal: PermissionDenied) -> None:
     """A signed-in person refused is an audit event (see ``audit_trail.record_refusal``);
     the route and method are recorded with it."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:
+    # A service that records its own refusals marks them ``recorded``.
+    if principal is None or getattr(refusal, "recorded", False):
         return
     context: WebContext = request.app.state.context
     path = request.url.path[:MAX_AUDITED_PATH]
