@@ -77,3 +77,12 @@ class TooLarge(EvidenceError):
 
 class QuotaExceeded(EvidenceError):
     """Taking this in could push storage past its configured quota."""
+
+
+class SignInLocked(EvidenceError):
+    """Sign-in for this user name or from this address is refused for ``retry_after`` more
+    seconds, after too many failures; an administrator can unlock it."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -10,10 +10,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self
 
+from evidence.accounts import Tokens, Users
 from evidence.audit import AuditEvent
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
 from evidence.search import Hit, SearchFilters
+from evidence.throttle import SignInThrottle
 from evidence.transcripts import Recognition, Transcript
 
 
@@ -230,6 +232,15 @@ class UnitOfWork(Protocol):
 
     @property
     def search(self) -> SearchIndex: ...
+
+    @property
+    def users(self) -> Users: ...
+
+    @property
+    def tokens(self) -> Tokens: ...
+
+    @property
+    def throttle(self) -> SignInThrottle: ...
 
     def __enter__(self) -> Self: ...
 

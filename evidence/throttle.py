@@ -5,6 +5,9 @@ within ``window`` of the one before (or of the end of the last lockout); after a
 ``window`` the key starts afresh. The ``max_failures``-th failure locks the key for
 ``lockout``, doubling with each further lockout up to ``max_lockout``. A successful sign-in
 clears its user name. Everything here is a pure function of the state and ``now``.
+
+The store (``SignInThrottle``) only keeps each key's state, under row locks; ``count_failure``
+applies the policy to what it holds.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
+
+from evidence.settings import Settings
 
 MAX_DOUBLINGS = 30
 
@@ -84,3 +90,111 @@ def after_failure(state: ThrottleState, now: datetime, policy: ThrottlePolicy) -
 
 def _seconds(span: timedelta) -> int:
     return max(1, math.ceil(span.total_seconds()))
+
+
+USER = "user"
+ADDRESS = "address"
+ThrottleKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """A user name or an address that is refused until ``until``."""
+
+    kind: str
+    key: str
+    until: datetime
+    lockouts: int
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+@dataclass(frozen=True)
+class FailureCount:
+    """What one more failed attempt did: the counts now, and any lockout it started."""
+
+    user_failures: int
+    address_failures: int
+    started: list[Lockout]
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class SignInRules:
+    """The policies for user names and for client addresses."""
+
+    user: ThrottlePolicy
+    address: ThrottlePolicy
+
+    def policy(self, kind: str) -> ThrottlePolicy:
+        return self.user if kind == USER else self.address
+
+    @property
+    def longest_window(self) -> timedelta:
+        return max(self.user.window, self.address.window)
+
+
+def sign_in_rules(settings: Settings) -> SignInRules:
+    window = timedelta(seconds=settings.signin_window_seconds)
+    lockout = timedelta(seconds=settings.signin_lockout_seconds)
+    longest = timedelta(seconds=settings.signin_max_lockout_seconds)
+    return SignInRules(
+        user=ThrottlePolicy(settings.signin_max_failures, window, lockout, longest),
+        address=ThrottlePolicy(settings.signin_max_failures_per_address, window, lockout, longest),
+    )
+
+
+def sign_in_keys(name: str, address: str) -> list[ThrottleKey]:
+    return [(USER, name), (ADDRESS, address)]
+
+
+class SignInThrottle(Protocol):
+    """The throttle's state per key, shared by every worker and process.
+
+    The store only keeps states; what a failure does to one is ``after_failure`` above.
+    """
+
+    def states(self, keys: list[ThrottleKey]) -> list[ThrottleState]: ...
+
+    def hold(self, key: ThrottleKey) -> ThrottleState:
+        """The key's state, locked against other writers until the unit of work ends."""
+        ...
+
+    def put(self, key: ThrottleKey, state: ThrottleState) -> None: ...
+
+    def clear(self, key: ThrottleKey) -> ThrottleState | None:
+        """Forget the key's count and lockout; what was forgotten (None if nothing)."""
+        ...
+
+    def forget_stale(self, cutoff: datetime) -> None:
+        """Drop counters whose last failure and lockout both ended before ``cutoff``."""
+        ...
+
+    def locked(self, now: datetime) -> list[Lockout]:
+        """Every key locked out at ``now``, soonest release first."""
+        ...
+
+
+def count_failure(
+    throttle: SignInThrottle, name: str, address: str, now: datetime, rules: SignInRules
+) -> FailureCount:
+    """Count a failed attempt against the user name and the address, locking either."""
+    throttle.forget_stale(now - rules.longest_window)
+    states: dict[str, ThrottleState] = {}
+    started: list[Lockout] = []
+    for kind, key in sign_in_keys(name, address):
+        before = throttle.hold((kind, key))
+        after = after_failure(before, now, rules.policy(kind))
+        throttle.put((kind, key), after)
+        states[kind] = after
+        if after.is_locked(now) and not before.is_locked(now):
+            assert after.locked_until is not None
+            started.append(Lockout(kind, key, after.locked_until, after.lockouts))
+    return FailureCount(
+        user_failures=states[USER].failures,
+        address_failures=states[ADDRESS].failures,
+        started=started,
+        decision=decide(list(states.values()), now),
+    )

@@ -46,3 +46,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher().verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class Argon2Passwords:
+    """The ``PasswordHasher`` port: Argon2id, with the unknown-name timing equaliser."""
+
+    def hash(self, password: str) -> str:
+        return hash_password(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        return verify_password(password_hash, password)

@@ -15,9 +15,11 @@ from evidence.custody import Actor
 from evidence.errors import CustodyBroken
 from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
+from storage.accounts import SqlTokens, SqlUsers
 from storage.audit_trail import SqlAuditTrail
 from storage.repository import SqlItems
 from storage.search_session import SqlSearch
+from storage.sign_in_throttle import SqlSignInThrottle
 from storage.transcript_repository import SqlTranscriptRepository
 
 T = TypeVar("T")
@@ -31,6 +33,9 @@ class SqlUnitOfWork:
     audit: SqlAuditTrail
     transcripts: SqlTranscriptRepository
     search: SqlSearch
+    users: SqlUsers
+    tokens: SqlTokens
+    throttle: SqlSignInThrottle
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -41,6 +46,9 @@ class SqlUnitOfWork:
         self.audit = SqlAuditTrail(self.session)
         self.transcripts = SqlTranscriptRepository(self.session, self.items)
         self.search = SqlSearch(self.session)
+        self.users = SqlUsers(self.session)
+        self.tokens = SqlTokens(self.session)
+        self.throttle = SqlSignInThrottle(self.session)
         return self
 
     def __exit__(

@@ -1,23 +1,28 @@
-"""``evidence user``: local accounts for the web app (add, list, disable, unlock)."""
+"""``evidence user``: local accounts for the web app (add, list, disable, unlock).
+
+Each command is a use case of ``evidence.services.users`` run by the console's principal
+(EVIDENCE_CONSOLE_ROLE; the default role, ``console``, may manage users), and is recorded
+in the audit trail with the console user and host.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, print_json, table
 from entrypoints.cli.services import get_services
 from evidence.access import parse_role
-from evidence.custody import Actor
 from evidence.errors import InvalidInput
-from evidence.model import iso_utc, utcnow
-from evidence.throttle import ThrottleState
+from evidence.model import iso_utc
+from evidence.services import users
+from evidence.services.caller import Caller, console_caller
+from evidence.settings import get_settings
 
 if TYPE_CHECKING:
-    from storage.sign_in_throttle import SignInThrottle
-    from storage.web_repository import WebRepository
+    from storage.unit_of_work import SqlUnitOfWork
 
 user_app = typer.Typer(name="user", help="Web app users and their roles.", no_args_is_help=True)
 
@@ -26,17 +31,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app)
 
 
-def _users() -> WebRepository:
-    from storage.web_repository import WebRepository
-
-    return WebRepository(get_services().engine)
+def _caller() -> Caller:
+    return console_caller(get_settings().console_role)
 
 
-def _throttle() -> SignInThrottle:
-    from storage.sign_in_throttle import SignInThrottle
-
-    services = get_services()
-    return SignInThrottle(services.engine, services.settings)
+def _uow() -> SqlUnitOfWork:
+    return get_services().unit_of_work()
 
 
 def _read_password() -> str:
@@ -60,22 +60,21 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user; the password is read from standard input or prompted for."""
-    parsed = parse_role(role)
-    password = _read_password()
-    _users().add_user(name, parsed, password, officer_id)
-    principal = _users().principal(name)
-    result = {"name": name, "role": parsed.value, "officer_id": principal.officer_id}
-    _console_audit("add-user", f"user:{name}", result)
+    from storage.passwords import Argon2Passwords
+
+    caller = _caller()
+    new = users.NewUser(name, parse_role(role), _read_password(), officer_id)
+    account = users.add_user(_uow(), caller, Argon2Passwords(), new)
     if as_json:
-        print_json(result)
+        print_json({"name": account.name, "role": account.role, "officer_id": account.officer_id})
     else:
-        console.print(f"added {name} ({parsed.value})")
+        console.print(f"added {name} ({account.role})")
 
 
 @user_app.command("list")
 def list_users(as_json: JsonFlag = False) -> None:
     """Every user, with role, officer id and whether the account is disabled."""
-    accounts = _users().users()
+    accounts = users.list_users(_uow(), _caller())
     if as_json:
         print_json([account.as_dict() for account in accounts])
         return
@@ -89,8 +88,7 @@ def list_users(as_json: JsonFlag = False) -> None:
 @user_app.command("disable")
 def disable(name: Annotated[str, typer.Argument(help="The user to disable.")]) -> None:
     """Disable a user and revoke their tokens and sessions at once."""
-    _users().disable_user(name)
-    _console_audit("disable-user", f"user:{name}", {"name": name})
+    users.disable_user(_uow(), _caller(), name)
     console.print(f"disabled {name}; their tokens and sessions no longer work")
 
 
@@ -106,23 +104,19 @@ def unlock(
 
     Recorded in the audit trail with the console user and host.
     """
-    throttle = _throttle()
-    from storage.sign_in_throttle import ADDRESS, USER
-
-    targets = [(USER, name)] + ([(ADDRESS, address)] if address else [])
-    cleared = [_cleared(kind, key, throttle.clear(kind, key)) for kind, key in targets]
-    for entry in cleared:
-        _console_audit("unlock-sign-in", entry["target"], entry)
+    cleared = users.unlock(_uow(), _caller(), name, address)
     if as_json:
-        print_json(cleared)
+        print_json([entry.as_dict() for entry in cleared])
         return
     for entry in cleared:
-        if entry["locked_until"]:
-            console.print(f"unlocked {entry['target']} (was locked until {entry['locked_until']})")
-        elif entry["failures"]:
-            console.print(f"cleared {entry['failures']} failed sign-ins of {entry['target']}")
+        if entry.locked_until:
+            console.print(
+                f"unlocked {entry.target} (was locked until {iso_utc(entry.locked_until)})"
+            )
+        elif entry.failures:
+            console.print(f"cleared {entry.failures} failed sign-ins of {entry.target}")
         else:
-            console.print(f"{entry['target']} had no failed sign-ins to clear")
+            console.print(f"{entry.target} had no failed sign-ins to clear")
 
 
 @user_app.command("lockouts")
@@ -130,26 +124,10 @@ def lockouts(as_json: JsonFlag = False) -> None:
     """User names and addresses locked out of signing in now, and until when."""
     locked = [
         {"target": lock.target, "until": iso_utc(lock.until), "lockout_number": lock.lockouts}
-        for lock in _throttle().locked(utcnow())
+        for lock in users.lockouts(_uow(), _caller())
     ]
     if as_json:
         print_json(locked)
         return
     rows = [[entry["target"], entry["until"], entry["lockout_number"]] for entry in locked]
     console.print(table("Sign-in lockouts", ["locked", "until", "lockout number"], rows))
-
-
-def _cleared(kind: str, key: str, state: ThrottleState | None) -> dict[str, Any]:
-    held = state or ThrottleState()
-    until = held.locked_until if held.is_locked(utcnow()) else None
-    return {
-        "target": f"{kind}:{key}",
-        "failures": held.failures,
-        "locked_until": iso_utc(until) if until else None,
-    }
-
-
-def _console_audit(action: str, target: str, details: dict[str, Any]) -> None:
-    """Account changes made at the console go into the same audit trail as the web app's."""
-    actor = Actor.current()
-    _users().record_as(actor.name[:64], "console", action, target, actor.host[:64], details)

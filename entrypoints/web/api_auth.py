@@ -10,10 +10,13 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from entrypoints.web.security import ApiUser, Context
-from entrypoints.web.sign_in import LOCKED_MESSAGE, SignInLocked, sign_in_with_password
-from evidence.access import Permission, Role
-from evidence.audit import verify_audit
+from entrypoints.web.security import ApiCaller, ApiUser, Context, Uow
+from entrypoints.web.sign_in import sign_in_with_password
+from evidence.access import Role
+from evidence.accounts import TokenKind, UserAccount
+from evidence.errors import SignInLocked
+from evidence.services import audit_trail, users
+from evidence.services.auth import LOCKED_MESSAGE
 
 router = APIRouter(prefix="/api", tags=["access"])
 
@@ -33,6 +36,56 @@ class NewUser(BaseModel):
     officer_id: str | None = Field(default=None, max_length=64)
 
 
+class Me(BaseModel):
+    name: str
+    role: Role
+    officer_id: str | None
+
+
+class Account(BaseModel):
+    name: str
+    role: Role
+    officer_id: str | None
+    disabled: bool
+    created_at: str
+
+    @classmethod
+    def of(cls, account: UserAccount) -> Account:
+        return cls.model_validate(account.as_dict())
+
+
+class AddedUser(BaseModel):
+    name: str
+    role: Role
+
+
+class DisabledUser(BaseModel):
+    name: str
+    disabled: bool
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    address: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+    format: int | None = Field(
+        default=None, description="Absent on format-1 events, which were hashed without it."
+    )
+
+
+class AuditTrailOut(BaseModel):
+    events: list[AuditEventOut]
+    chain_intact: bool | None = Field(description="Null when only one target's events are shown.")
+    problems: list[str]
+
+
 TOKEN_REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong user name or password, or the account is disabled."},
     429: {
@@ -50,6 +103,7 @@ TOKEN_REFUSALS: dict[int | str, dict[str, Any]] = {
 @router.post("/token", response_model=TokenResponse, responses=TOKEN_REFUSALS)
 def issue_token(
     context: Context,
+    uow: Uow,
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
@@ -59,84 +113,82 @@ def issue_token(
     Repeated failures lock the user name (and the address) out for a while: 429.
     """
     try:
-        principal = sign_in_with_password(context, request, username, password, "token")
+        signed_in = sign_in_with_password(
+            context, uow, request, (username, password), TokenKind.API
+        )
     except SignInLocked as locked:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             detail=LOCKED_MESSAGE,
             headers={"Retry-After": str(locked.retry_after)},
         ) from locked
-    if principal is None:
+    if signed_in is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="wrong user name or password, or the account is disabled",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    issued = context.users.issue_token(principal.name, "api")
-    context.audit(request, principal, "sign-in", f"user:{principal.name}", {"via": "token"})
-    return TokenResponse(access_token=issued.secret, expires_at=issued.expires_at.isoformat())
+    token = signed_in.token
+    return TokenResponse(access_token=token.secret, expires_at=token.expires)
 
 
-@router.get("/me")
-def who_am_i(principal: ApiUser) -> dict[str, Any]:
-    return {"name": principal.name, "role": principal.role, "officer_id": principal.officer_id}
+@router.get("/me", response_model=Me)
+def who_am_i(principal: ApiUser) -> Me:
+    return Me(name=principal.name, role=principal.role, officer_id=principal.officer_id)
 
 
-@router.get("/users")
-def list_users(principal: ApiUser, context: Context, request: Request) -> list[dict[str, Any]]:
-    principal.require(Permission.MANAGE_USERS)
-    accounts = context.users.users()
-    context.audit(request, principal, "list-users", "users", {"count": len(accounts)})
-    return [account.as_dict() for account in accounts]
+@router.get("/users", response_model=list[Account])
+def list_users(caller: ApiCaller, uow: Uow) -> list[Account]:
+    return [Account.of(account) for account in users.list_users(uow, caller)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
-def add_user(
-    new: NewUser, principal: ApiUser, context: Context, request: Request
-) -> dict[str, Any]:
-    principal.require(Permission.MANAGE_USERS)
-    context.users.add_user(new.name, new.role, new.password, new.officer_id)
-    details = {"role": new.role.value, "officer_id": new.officer_id}
-    context.audit(request, principal, "add-user", f"user:{new.name}", details)
-    return {"name": new.name, "role": new.role}
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=AddedUser)
+def add_user(new: NewUser, caller: ApiCaller, uow: Uow, context: Context) -> AddedUser:
+    wanted = users.NewUser(new.name, new.role, new.password, new.officer_id)
+    account = users.add_user(uow, caller, context.passwords, wanted)
+    return AddedUser(name=account.name, role=Role(account.role))
 
 
-@router.post("/users/{name}/disable")
-def disable_user(name: str, principal: ApiUser, context: Context, request: Request) -> Any:
-    principal.require(Permission.MANAGE_USERS)
-    context.users.disable_user(name)
-    context.audit(request, principal, "disable-user", f"user:{name}")
-    return {"name": name, "disabled": True}
+@router.post("/users/{name}/disable", response_model=DisabledUser)
+def disable_user(name: str, caller: ApiCaller, uow: Uow) -> DisabledUser:
+    users.disable_user(uow, caller, name)
+    return DisabledUser(name=name, disabled=True)
 
 
-@router.get("/audit", responses={200: {"content": {"text/csv": {}}}})
-def audit_trail(
-    principal: ApiUser,
-    context: Context,
-    request: Request,
+@router.get(
+    "/audit",
+    response_model=AuditTrailOut,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def audit_trail_export(
+    caller: ApiCaller,
+    uow: Uow,
     target: Annotated[str | None, Query(max_length=255)] = None,
     export: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
     """The audit trail (optionally for one target, e.g. ``item:<id>``), as JSON or CSV."""
-    principal.require(Permission.VIEW_AUDIT)
-    events = context.users.audit(target)
-    problems = verify_audit(context.users.audit()) if target is None else []
-    context.audit(request, principal, "export-audit", target or "audit", {"format": export})
+    trail = audit_trail.export_trail(uow, caller, target, export)
     if export == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(AUDIT_COLUMNS)
-        for event in events:
-            row = event.as_dict()
-            writer.writerow([row[column] for column in AUDIT_COLUMNS])
         return Response(
-            buffer.getvalue(),
+            _csv(trail.events),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
         )
+    # The events exactly as hashed (a format-1 event has no ``format``), so an export can be
+    # checked against the chain by anyone.
     body = {
-        "events": [event.as_dict() for event in events],
-        "chain_intact": None if target else not problems,
-        "problems": problems,
+        "events": [event.as_dict() for event in trail.events],
+        "chain_intact": trail.chain_intact,
+        "problems": trail.problems,
     }
     return JSONResponse(body)
+
+
+def _csv(events: list[Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(AUDIT_COLUMNS)
+    for event in events:
+        row = event.as_dict()
+        writer.writerow([row[column] for column in AUDIT_COLUMNS])
+    return buffer.getvalue()

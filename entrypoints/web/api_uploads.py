@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from entrypoints.web.security import ApiUser, Context
+from entrypoints.web.security import ApiCaller, ApiUser, Context, Uow
 from entrypoints.web.upload_worker import UploadWorker
 from entrypoints.web.uploads import (
     UploadedDock,
@@ -21,8 +21,9 @@ from entrypoints.web.uploads import (
 from evidence.access import Permission, Principal
 from evidence.errors import InvalidInput, PermissionDenied
 from evidence.model import KINDS
+from evidence.services import uploads
 from evidence.settings import Settings
-from evidence.upload_job import UploadJob, require_upload_job, sees_every_upload
+from evidence.upload_job import UploadJob
 from evidence.upload_rules import BodyAllowance
 
 router = APIRouter(prefix="/api", tags=["uploads"])
@@ -117,24 +118,16 @@ def _record(worker: UploadWorker, dock: UploadedDock, principal: Principal) -> U
 
 @router.get("/uploads")
 def list_uploads(
-    principal: ApiUser,
-    context: Context,
+    caller: ApiCaller,
+    uow: Uow,
     worker: Worker,
-    request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
 ) -> list[dict[str, Any]]:
     """The caller's upload jobs (every one for investigators and admins), newest first."""
-    user = None if sees_every_upload(principal) else principal.name
-    jobs = worker.jobs.newest(user, limit)
-    context.audit(request, principal, "list-uploads", "uploads", {"count": len(jobs)})
-    return [job.as_dict() for job in jobs]
+    return [job.as_dict() for job in uploads.list_uploads(uow, caller, worker.jobs, limit)]
 
 
 @router.get("/uploads/{job_id}")
-def upload_status(
-    job_id: str, principal: ApiUser, context: Context, worker: Worker, request: Request
-) -> dict[str, Any]:
+def upload_status(job_id: str, caller: ApiCaller, uow: Uow, worker: Worker) -> dict[str, Any]:
     """The job's status and, once done, its ingest report (as ``evidence ingest --json``)."""
-    job = require_upload_job(principal, worker.jobs.get(job_id), job_id)
-    context.audit(request, principal, "view-upload", f"upload:{job.id}")
-    return job.as_dict()
+    return uploads.upload_status(uow, caller, worker.jobs, job_id).as_dict()

@@ -22,7 +22,7 @@ from entrypoints.web import (
     pages,
     pages_cases,
 )
-from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext, client_address
 from entrypoints.web.headers import SecurityHeaders
 from entrypoints.web.ranges import RangeNotSatisfiable
 from entrypoints.web.security import SignInRequired
@@ -30,7 +30,11 @@ from entrypoints.web.upload_worker import UploadWorker
 from evidence.access import Principal
 from evidence.errors import EvidenceError, PermissionDenied
 from evidence.search import MARK_END, MARK_START
+from evidence.services import audit_trail
+from evidence.services.caller import Caller
+from evidence.throttle import sign_in_rules
 from storage.bootstrap import Services, get_services
+from storage.passwords import Argon2Passwords
 from storage.web_repository import WebRepository
 
 MAX_AUDITED_PATH = 255
@@ -63,6 +67,8 @@ def create_app(services: Services | None = None) -> FastAPI:
         services=services,
         users=WebRepository(services.engine),
         templates=templates(),
+        passwords=Argon2Passwords(),
+        sign_in_rules=sign_in_rules(services.settings),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (api_auth, api_items, api_uploads, api_search, api_cases, pages, pages_cases):
@@ -116,19 +122,18 @@ def _evidence_error(request: Request, exc: Exception) -> Response:
 
 
 def _audit_refusal(request: Request, refusal: PermissionDenied) -> None:
-    """A signed-in person refused is an audit event: who tried what, from where, and why.
-
-    The target is the item or case refused (the real item, if the id named one), or else
-    the route; the answer itself stays the same whether or not the item exists.
-    """
+    """A signed-in person refused is an audit event (see ``audit_trail.record_refusal``);
+    the route and method are recorded with it."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:
+    # A service that records its own refusals marks them ``recorded``.
+    if principal is None or getattr(refusal, "recorded", False):
         return
     context: WebContext = request.app.state.context
     path = request.url.path[:MAX_AUDITED_PATH]
-    target = refusal.target or f"route:{request.method} {path}"
-    details = {"reason": str(refusal), "method": request.method, "path": path}
-    context.audit(request, principal, "access-refused", target[:MAX_AUDITED_PATH], details)
+    caller = Caller(principal, client_address(request))
+    details = {"method": request.method, "path": path}
+    route = f"{request.method} {path}"
+    audit_trail.record_refusal(context.services.unit_of_work(), caller, refusal, route, details)
 
 
 async def _range_error(request: Request, exc: Exception) -> Response:

@@ -1,9 +1,8 @@
-"""What every request handler needs: the adapters, the user store, the templates."""
+"""What every request handler needs: the adapters, the templates, and sign-in's settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,12 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from evidence.access import Principal
+from evidence.accounts import PasswordHasher
 from evidence.audit import AuditEvent
+from evidence.services.caller import Caller
+from evidence.services.caller import audit as record
+from evidence.throttle import SignInRules
 from storage.bootstrap import Services
-from storage.sign_in_throttle import SignInThrottle
 from storage.web_repository import WebRepository
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -25,11 +27,8 @@ class WebContext:
     services: Services
     users: WebRepository
     templates: Jinja2Templates
-
-    @cached_property
-    def throttle(self) -> SignInThrottle:
-        """Failed sign-in counts and lockouts, on the app's database and settings."""
-        return SignInThrottle(self.services.engine, self.services.settings)
+    passwords: PasswordHasher
+    sign_in_rules: SignInRules
 
     def audit(
         self,
@@ -39,11 +38,20 @@ class WebContext:
         target: str,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Record who did what to which target, from which address."""
-        return self.users.record(principal, action, target, client_address(request), details)
+        """Record who did what to which target, from which address.
+
+        For routers not yet calling a service (which records its own events).
+        """
+        caller = Caller(principal, client_address(request))
+        with self.services.unit_of_work() as uow:
+            event = record(uow, caller, action, target, details)
+            uow.commit()
+        return event
 
 
 def client_address(request: Request) -> str:
+    """The client's address; behind ``evidence serve --trusted-proxy``, uvicorn has already
+    put the proxy's ``X-Forwarded-For`` client here."""
     return request.client.host if request.client else "unknown"
 
 

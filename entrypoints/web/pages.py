@@ -8,18 +8,13 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.security import (
-    SESSION_COOKIE,
-    Context,
-    PageCaller,
-    PageSession,
-    Uow,
-    csrf_matches,
-)
-from entrypoints.web.sign_in import SignInLocked, sign_in_with_password
+from entrypoints.web.security import SESSION_COOKIE, Context, PageCaller, PageSession, Uow
+from entrypoints.web.sign_in import sign_in_with_password
 from evidence.access import Permission, Principal, Role
+from evidence.accounts import TOKEN_LIFETIME, TokenKind
+from evidence.errors import SignInLocked
 from evidence.search import SearchFilters
-from evidence.services import items, search
+from evidence.services import audit_trail, auth, items, search
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,11 +30,6 @@ def render(
     principal, csrf = session if session else (None, "")
     page = {"user": principal, "csrf": csrf, "Permission": Permission, **values}
     return context.templates.TemplateResponse(request, template, page, status_code=status_code)
-
-
-def require_csrf(session: tuple[Principal, str], given: str) -> None:
-    if not csrf_matches(session[1], given):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form expired; reload the page")
 
 
 def safe_next(target: str | None) -> str:
@@ -73,6 +63,7 @@ def sign_in_page(request: Request, context: Context, next: str = "/") -> Respons
 def sign_in(
     request: Request,
     context: Context,
+    uow: Uow,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2048)] = "/",
@@ -80,26 +71,26 @@ def sign_in(
     if not same_origin(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign-in from another site is refused")
     try:
-        principal = sign_in_with_password(context, request, username, password, "page")
+        signed_in = sign_in_with_password(
+            context, uow, request, (username, password), TokenKind.SESSION
+        )
     except SignInLocked as locked:
         return locked_out_page(request, context, username, next, locked.retry_after)
-    if principal is None:
+    if signed_in is None:
         values = {
             "next": safe_next(next),
             "error": "Wrong user name or password.",
             "name": username,
         }
         return render(request, context, "signin.html", None, values, status_code=401)
-    issued = context.users.issue_token(principal.name, "session")
-    context.audit(request, principal, "sign-in", f"user:{principal.name}", {"via": "page"})
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        issued.secret,
+        signed_in.token.secret,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        max_age=8 * 3600,
+        max_age=int(TOKEN_LIFETIME.total_seconds()),
     )
     return response
 
@@ -120,16 +111,11 @@ def locked_out_page(
 
 
 @router.post("/signout")
-def sign_out(
-    request: Request,
-    context: Context,
-    session: PageSession,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    require_csrf(session, csrf_token)
+def sign_out(request: Request, uow: Uow, session: PageSession) -> Response:
+    """The form's CSRF secret is checked beneath ``PageSession``, as for every form."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        context.users.revoke_token(secret)
+        auth.sign_out(uow, secret)
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -181,10 +167,10 @@ def upload_page(request: Request, context: Context, session: PageSession) -> Res
 
 
 @router.get("/audit")
-def audit_page(request: Request, context: Context, session: PageSession) -> Response:
-    session[0].require(Permission.VIEW_AUDIT)
-    events = context.users.audit(limit=300)
-    context.audit(request, session[0], "view-audit", "audit", {"page": True})
+def audit_page(
+    request: Request, context: Context, uow: Uow, session: PageSession, caller: PageCaller
+) -> Response:
+    events = audit_trail.recent_events(uow, caller, limit=300)
     return render(request, context, "audit.html", session, {"events": reversed(events)})
 
 

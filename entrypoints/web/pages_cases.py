@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from entrypoints.web.api_cases import bundle_download, visible_case, visible_cases
-from entrypoints.web.pages import render, require_csrf
-from entrypoints.web.security import Context, PageSession
-from evidence.access import Permission, Role
+from entrypoints.web.pages import render
+from entrypoints.web.security import Context, PageCaller, PageSession, Uow
+from evidence.access import Permission
 from evidence.cases import TimelineEntry
+from evidence.services import users
 from storage import case_service
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +44,14 @@ def cases_page(request: Request, context: Context, session: PageSession) -> Resp
 
 
 @router.get("/cases/{urn}")
-def case_page(urn: str, request: Request, context: Context, session: PageSession) -> Response:
+def case_page(
+    urn: str,
+    request: Request,
+    context: Context,
+    uow: Uow,
+    session: PageSession,
+    caller: PageCaller,
+) -> Response:
     principal = session[0]
     found = visible_case(context, principal, urn)
     context.audit(request, principal, "view-case", f"case:{found}", {"page": True})
@@ -53,13 +61,7 @@ def case_page(urn: str, request: Request, context: Context, session: PageSession
         "timeline": entries,
         "axis": timeline_axis(entries),
         "shared_with": context.users.case_shares(found),
-        "cps_users": [
-            account.name
-            for account in context.users.users()
-            if account.role == Role.CPS.value and not account.disabled
-        ]
-        if principal.may(Permission.SHARE_CASES)
-        else [],
+        "cps_users": users.cps_users(uow, caller),
     }
     return render(request, context, "case.html", session, values)
 
@@ -70,9 +72,7 @@ def case_bundle(
     request: Request,
     context: Context,
     session: PageSession,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    require_csrf(session, csrf_token)
     principal = session[0]
     principal.require(Permission.DOWNLOAD_BUNDLES)
     return bundle_download(context, request, principal, visible_case(context, principal, urn))
@@ -85,9 +85,7 @@ def case_share(
     context: Context,
     session: PageSession,
     user: Annotated[str, Form(max_length=64)],
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    require_csrf(session, csrf_token)
     principal = session[0]
     principal.require(Permission.SHARE_CASES)
     found = visible_case(context, principal, urn)

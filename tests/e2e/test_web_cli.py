@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import subprocess
 import time
 
 from evidence.audit import verify_audit
 from storage.bootstrap import get_services
-from storage.web_repository import WebRepository
+from tests.fixtures.accounts import audit_events
 from tests.fixtures.cli import Cli
 from tests.fixtures.s3 import free_port
 
@@ -43,11 +44,14 @@ def test_user_commands(cli: Cli) -> None:
     assert listed["disabled"] is True
     assert "password" not in json.dumps(listed)
 
-    trail = WebRepository(get_services().engine).audit()
+    trail = audit_events(get_services().engine)
     assert [(e.action, e.target, e.role) for e in trail] == [
         ("add-user", "user:pc4521", "console"),
         ("disable-user", "user:pc4521", "console"),
+        ("list-users", "users", "console"),
     ]
+    # The console is named by its host, as the web app names a client by its address.
+    assert {e.address for e in trail} == {f"console:{socket.gethostname()}"}
     assert verify_audit(trail) == []
     assert PASSWORD not in json.dumps([e.details for e in trail])
 

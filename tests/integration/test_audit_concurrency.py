@@ -7,24 +7,25 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 
 from evidence.audit import verify_audit
 from storage.database import make_engine, migrate
-from storage.web_repository import WebRepository
+from tests.fixtures.accounts import audit_events, record_audit
 
 WRITERS = 12
 EACH = 8
 
 
 @pytest.fixture
-def web_repo(database_url: str) -> Iterator[WebRepository]:
+def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     migrate(engine)
-    yield WebRepository(engine)
+    yield engine
     engine.dispose()
 
 
-def test_concurrent_audit_writers_keep_one_unbroken_chain(web_repo: WebRepository) -> None:
+def test_concurrent_audit_writers_keep_one_unbroken_chain(engine: Engine) -> None:
     errors: list[BaseException] = []
     start = threading.Barrier(WRITERS)
 
@@ -32,7 +33,7 @@ def test_concurrent_audit_writers_keep_one_unbroken_chain(web_repo: WebRepositor
         start.wait()
         try:
             for k in range(EACH):
-                web_repo.record_as(f"user{n}", "investigator", "view-media", f"item:{k}", "::1")
+                record_audit(engine, f"user{n}", "investigator", "view-media", f"item:{k}")
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -43,6 +44,6 @@ def test_concurrent_audit_writers_keep_one_unbroken_chain(web_repo: WebRepositor
         thread.join()
 
     assert errors == []
-    events = web_repo.audit()
+    events = audit_events(engine)
     assert len(events) == WRITERS * EACH
     assert verify_audit(sorted(events, key=lambda e: e.seq)) == []

@@ -30,7 +30,7 @@ from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.tables import CustodyRow, ItemRow
 from storage.unit_of_work import SqlRepository
-from storage.web_repository import WebRepository
+from tests.fixtures.accounts import audit_events
 from tests.fixtures.transcripts import as_console
 
 PC = Actor("PC4521", "dock-01")
@@ -112,7 +112,7 @@ def cut_last_event(services: Services, item_id: str) -> None:
 
 
 def breaks_recorded(services: Services, item_id: str) -> list[dict[str, object]]:
-    trail = WebRepository(services.engine).audit(f"item:{item_id}")
+    trail = audit_events(services.engine, f"item:{item_id}")
     return [event.as_dict() for event in trail if event.action == "custody-break"]
 
 

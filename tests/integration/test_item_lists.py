@@ -18,6 +18,7 @@ from storage.case_repository import CaseRepository
 from storage.database import make_engine, migrate
 from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
+from tests.fixtures.accounts import add_user
 from tests.integration.test_repository import make_item, steps
 
 OFFICERS = ["PC4521", "PC3310", None, "PC4521", "PC3310", "PC4521", None, "PC4521"]
@@ -73,7 +74,7 @@ def test_a_cps_list_is_the_active_exhibits_of_cases_shared_with_them(
     cases = CaseRepository(repo.engine, repo)
     users = WebRepository(repo.engine)
     for name in ("lawyer", "other-lawyer"):
-        users.add_user(name, Role.CPS, "correct horse battery", None)
+        add_user(repo.engine, name, Role.CPS, "correct horse battery")
     for urn in (SHARED_URN, OTHER_URN):
         cases.create(Case(urn=urn, title=urn, created_at=utcnow(), created_by="DC1001"))
     item_ids = [f"{n:032x}" for n in range(1, len(OFFICERS) + 1)]

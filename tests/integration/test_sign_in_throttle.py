@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 
 from entrypoints.cli.main import app as cli_app
 from entrypoints.web.app import create_app
-from entrypoints.web.sign_in import LOCKED_MESSAGE
 from evidence.access import Role
 from evidence.audit import AuditEvent, verify_audit
-from storage.bootstrap import get_services, reset_services
-from storage.web_repository import WebRepository
+from evidence.services.auth import LOCKED_MESSAGE
+from storage.bootstrap import Services, get_services, reset_services
+from tests.fixtures.accounts import add_user, audit_events, disable_user
 
 PASSWORD = "correct horse battery staple"
 WRONG = "Tr0ub4dor&3 guess"
@@ -37,13 +37,16 @@ LONG_LOCKOUT = 60
 @dataclass
 class ThrottledApp:
     app: FastAPI
-    users: WebRepository
+    services: Services
 
     def client(self, address: str) -> TestClient:
         return TestClient(self.app, client=(address, 50000))
 
     def events(self, action: str) -> list[AuditEvent]:
-        return [event for event in self.users.audit() if event.action == action]
+        return [event for event in self.audit() if event.action == action]
+
+    def audit(self) -> list[AuditEvent]:
+        return audit_events(self.services.engine)
 
 
 @pytest.fixture
@@ -72,11 +75,10 @@ def throttled_app(
     monkeypatch.setenv("EVIDENCE_SIGNIN_MAX_LOCKOUT_SECONDS", str(4 * lockout_seconds))
     reset_services()
     services = get_services()
-    users = WebRepository(services.engine)
     for name, role in (("ivy", Role.INVESTIGATOR), ("root", Role.ADMIN), ("gone", Role.CPS)):
-        users.add_user(name, role, PASSWORD, None)
-    users.disable_user("gone")
-    yield ThrottledApp(create_app(services), users)
+        add_user(services.engine, name, role, PASSWORD)
+    disable_user(services.engine, "gone")
+    yield ThrottledApp(create_app(services), services)
     reset_services()
 
 
@@ -178,10 +180,10 @@ def test_failures_and_lockouts_are_audited_without_the_password(
     [lockout] = slow_to_unlock.events("sign-in-lockout")
     assert lockout.target == "user:ivy"
     assert lockout.details["lockout_number"] == 1
-    trail = json.dumps([event.as_dict() for event in slow_to_unlock.users.audit()])
+    trail = json.dumps([event.as_dict() for event in slow_to_unlock.audit()])
     assert WRONG not in trail
     assert PASSWORD not in trail
-    assert verify_audit(slow_to_unlock.users.audit()) == []
+    assert verify_audit(slow_to_unlock.audit()) == []
 
 
 def test_the_sign_in_page_says_the_account_is_locked(slow_to_unlock: ThrottledApp) -> None:

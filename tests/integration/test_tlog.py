@@ -30,7 +30,7 @@ from storage.local_store import LocalStore
 from storage.tables import CustodyRow, ItemRow
 from storage.tlog_tables import LogLeafRow
 from storage.unit_of_work import SqlRepository
-from storage.web_repository import WebRepository
+from tests.fixtures.accounts import audit_events, record_audit
 
 PC = Actor("PC4521", "dock-01")
 
@@ -80,7 +80,6 @@ def test_every_custody_and_audit_event_is_a_leaf_with_a_gap_free_index_under_con
     services: Services,
 ) -> None:
     items = [hold(services, f"item {n}".encode() * 50) for n in range(4)]
-    audit = WebRepository(services.engine)
     errors: list[BaseException] = []
     start = threading.Barrier(8)
 
@@ -96,7 +95,7 @@ def test_every_custody_and_audit_event_is_a_leaf_with_a_gap_free_index_under_con
         start.wait()
         try:
             for k in range(6):
-                audit.record_as(f"user{n}", "investigator", "view", f"item:{k}", "::1")
+                record_audit(services.engine, f"user{n}", "investigator", "view", f"item:{k}")
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -115,7 +114,7 @@ def test_every_custody_and_audit_event_is_a_leaf_with_a_gap_free_index_under_con
     assert problems(services) == []
     event = services.repo.custody(items[0].id)[-1]
     assert event.format == 2 and event.as_dict()["format"] == 2
-    assert audit.audit()[-1].as_dict()["format"] == 2
+    assert audit_events(services.engine)[-1].as_dict()["format"] == 2
 
 
 def test_checkpoints_are_written_once_named_by_size_and_root_and_only_when_something_is_new(

@@ -15,6 +15,7 @@ from evidence.audit import AuditEvent, verify_audit
 from evidence.custody import Actor
 from evidence.model import EvidenceItem, object_key, utcnow
 from storage.web_tables import TokenRow
+from tests.fixtures.accounts import add_user
 from tests.fixtures.web import PASSWORD, WebWorld
 
 MISSING = "0" * 32
@@ -23,7 +24,7 @@ SHARED_WITH_LAWYER2 = "01BB2222226"
 
 
 def trail(world: WebWorld, action: str, actor: str) -> list[AuditEvent]:
-    return [e for e in world.users.audit() if e.action == action and e.actor == actor]
+    return [e for e in world.audit() if e.action == action and e.actor == actor]
 
 
 def signed_in(world: WebWorld, user: str) -> TestClient:
@@ -68,7 +69,7 @@ def test_refusals_are_audited_naming_what_was_refused(web_world: WebWorld) -> No
     assert admin.target == "route:GET /api/items"
     assert "may not list items" in admin.details["reason"]
     assert trail(web_world, "access-refused", "pc4521")[-1].target == "route:GET /api/cases"
-    assert verify_audit(web_world.users.audit()) == []
+    assert verify_audit(web_world.audit()) == []
 
 
 def test_item_and_case_listings_are_audited_with_what_they_showed(web_world: WebWorld) -> None:
@@ -96,7 +97,7 @@ def test_item_and_case_listings_are_audited_with_what_they_showed(web_world: Web
 
 def test_two_cps_users_do_not_see_each_others_cases(web_world: WebWorld) -> None:
     client, auth = web_world.client, web_world.auth
-    web_world.users.add_user("lawyer2", Role.CPS, PASSWORD, None)
+    add_user(web_world.services.engine, "lawyer2", Role.CPS, PASSWORD)
     lawyer2 = client.post("/api/token", data={"username": "lawyer2", "password": PASSWORD})
     auth2 = {"Authorization": f"Bearer {lawyer2.json()['access_token']}"}
     first = {"urn": SHARED_WITH_LAWYER, "title": "All of it", "incidents": [INCIDENT]}

@@ -213,7 +213,7 @@ def test_every_look_is_audited_with_who_and_where(web_world: WebWorld) -> None:
     searched = client.get("/api/audit", headers=web_world.auth("root")).json()
     assert searched["chain_intact"] is True
     assert any(event["action"] == "search" for event in searched["events"])
-    assert verify_audit(web_world.users.audit()) == []
+    assert verify_audit(web_world.audit()) == []
     exported = client.get(
         "/api/audit",
         params={"target": f"item:{item.id}", "export": "csv"},

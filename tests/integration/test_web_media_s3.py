@@ -28,7 +28,7 @@ from storage.bootstrap import Services, reset_services
 from storage.database import make_engine, migrate
 from storage.s3_store import S3Store
 from storage.unit_of_work import SqlRepository
-from storage.web_repository import WebRepository
+from tests.fixtures.accounts import add_user
 from tests.fixtures.s3 import TEST_PART_SIZE, S3Server
 
 PASSWORD = "correct horse battery staple"
@@ -130,7 +130,7 @@ def s3_app(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> Ite
             dock, entry.relative_path, entry.sidecar, IngestOptions()
         )
         assert outcome.status == "ingested" and outcome.id is not None, outcome
-        WebRepository(engine).add_user("ivy", Role.INVESTIGATOR, PASSWORD, None)
+        add_user(engine, "ivy", Role.INVESTIGATOR, PASSWORD)
         with TestClient(create_app(services)) as client:
             answer = client.post("/api/token", data={"username": "ivy", "password": PASSWORD})
             assert answer.status_code == 200, answer.text

@@ -62,6 +62,32 @@ def test_session_cookie_needs_csrf_for_changes(sqlite_world: WebWorld) -> None:
     out = client.post("/signout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
     assert client.get("/api/items").status_code == 401
+    refused = [e for e in sqlite_world.audit() if e.action == "access-refused"][-2:]
+    assert [(e.actor, e.target) for e in refused] == [
+        ("pc4521", "route:POST /api/uploads"),
+        ("pc4521", "route:POST /signout"),
+    ]
+    assert all("CSRF" in e.details["reason"] for e in refused)
+
+
+def test_every_form_needs_the_csrf_secret_and_sign_in_does_not(sqlite_world: WebWorld) -> None:
+    client = signed_in(sqlite_world, "ivy")
+    forms = {
+        "/signout": {},
+        "/cases/01AA9999926/bundle": {},
+        "/cases/01AA9999926/share": {"user": "lawyer"},
+    }
+    for path, fields in forms.items():
+        for token in (None, "guess"):
+            data = {**fields, **({"csrf_token": token} if token else {})}
+            answer = client.post(path, data=data, follow_redirects=False)
+            assert answer.status_code == 403, path
+            assert "CSRF" in answer.text
+            assert answer.headers["content-security-policy"]
+    # Signing in again with a session already open needs no CSRF secret (it has none yet).
+    again = client.post("/signin", data={"username": "ivy", "password": PASSWORD})
+    assert again.status_code == 200
+    assert client.get("/api/me").json()["name"] == "ivy"
 
 
 def test_item_page_has_player_transcript_custody_and_audit(sqlite_world: WebWorld) -> None:

@@ -12,6 +12,7 @@ import copy
 from types import TracebackType
 from typing import Any, Self
 
+from tests.unit.fakes.accounts import FakeThrottle, FakeTokens, FakeUsers
 from tests.unit.fakes.audit import FakeAuditTrail
 from tests.unit.fakes.items import FakeItems
 
@@ -22,6 +23,9 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.items = FakeItems()
         self.audit = FakeAuditTrail()
+        self.users = FakeUsers()
+        self.tokens = FakeTokens(self.users)
+        self.throttle = FakeThrottle()
         self.commits = 0
         self._saved: dict[str, dict[str, Any]] | None = None
 

@@ -1,0 +1,41 @@
+"""Following upload jobs: their status and the list of them, as each caller may see them.
+
+Recording and running jobs belongs to the upload worker; this is the read side, audited.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from evidence.ports import UnitOfWork
+from evidence.services.caller import Caller, audit
+from evidence.upload_job import UploadJob, require_upload_job, sees_every_upload
+
+
+class UploadJobReader(Protocol):
+    def get(self, job_id: str) -> UploadJob | None: ...
+
+    def newest(self, user: str | None, limit: int) -> list[UploadJob]:
+        """Newest first; every user's when ``user`` is None."""
+        ...
+
+
+def upload_status(uow: UnitOfWork, caller: Caller, jobs: UploadJobReader, job_id: str) -> UploadJob:
+    """The job, if it is the caller's own (or the caller sees every upload)."""
+    job = require_upload_job(caller.principal, jobs.get(job_id), job_id)
+    with uow:
+        audit(uow, caller, "view-upload", f"upload:{job.id}")
+        uow.commit()
+    return job
+
+
+def list_uploads(
+    uow: UnitOfWork, caller: Caller, jobs: UploadJobReader, limit: int
+) -> list[UploadJob]:
+    """The caller's upload jobs (every one for investigators and admins), newest first."""
+    principal = caller.principal
+    found = jobs.newest(None if sees_every_upload(principal) else principal.name, limit)
+    with uow:
+        audit(uow, caller, "list-uploads", "uploads", {"count": len(found)})
+        uow.commit()
+    return found
