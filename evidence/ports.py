@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Protocol, Self
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Self
 
 from evidence.audit import AuditEvent
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
 from evidence.transcripts import Recognition
+
+if TYPE_CHECKING:
+    # Feature modules that import this one for ``ObjectStore``; only the annotations below
+    # need their ports.
+    from evidence.bundle import BundleSource
+    from evidence.tlog import TransparencyLog
 
 
 @dataclass(frozen=True)
@@ -172,8 +178,19 @@ class UnitOfWork(Protocol):
     case that is refused after recording its refusal commits the record, then raises.
     """
 
-    items: Repository
-    audit: AuditTrail
+    # Read-only properties rather than plain attributes: an adapter's repositories are its
+    # own classes, which a protocol's mutable attributes would refuse (they are invariant).
+    @property
+    def items(self) -> Repository: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def tlog(self) -> TransparencyLog: ...
+
+    @property
+    def bundles(self) -> BundleSource: ...
 
     def __enter__(self) -> Self: ...
 

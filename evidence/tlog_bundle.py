@@ -24,9 +24,9 @@ from evidence.model import CustodyEvent, utcnow
 from evidence.ports import ObjectStore
 from evidence.tlog import (
     Cut,
-    LogSource,
     Notary,
     TimeStamper,
+    TransparencyLog,
     read_checkpoint,
     token_key,
     write_checkpoint,
@@ -52,7 +52,7 @@ class BundleLog:
 
 
 def bundle_log(
-    log: LogSource,
+    log: TransparencyLog,
     store: ObjectStore,
     notary: Notary,
     urn: str,

@@ -16,7 +16,9 @@ from evidence.errors import CustodyBroken
 from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
 from storage.audit_trail import SqlAuditTrail
+from storage.bundle_source import SqlBundleSource
 from storage.repository import SqlItems
+from storage.tlog_repository import SqlTransparencyLog
 
 T = TypeVar("T")
 # A writer that loses a race on a chain's sequence number (the unique constraint) runs its
@@ -27,6 +29,8 @@ ATTEMPTS = 5
 class SqlUnitOfWork:
     items: SqlItems
     audit: SqlAuditTrail
+    tlog: SqlTransparencyLog
+    bundles: SqlBundleSource
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -35,6 +39,8 @@ class SqlUnitOfWork:
         self.session = self.sessions()
         self.items = SqlItems(self.session)
         self.audit = SqlAuditTrail(self.session)
+        self.tlog = SqlTransparencyLog(self.session)
+        self.bundles = SqlBundleSource(self.session)
         return self
 
     def __exit__(

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_cases import bundle_download, visible_case, visible_cases
+from entrypoints.web.api_cases import visible_case, visible_cases
+from entrypoints.web.bundles import bundle_download
 from entrypoints.web.pages import render, require_csrf
 from entrypoints.web.security import Context, PageSession
 from evidence.access import Permission, Role
@@ -73,9 +74,7 @@ def case_bundle(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(session, csrf_token)
-    principal = session[0]
-    principal.require(Permission.DOWNLOAD_BUNDLES)
-    return bundle_download(context, request, principal, visible_case(context, principal, urn))
+    return bundle_download(context, request, session[0], urn)
 
 
 @router.post("/cases/{urn}/share")
