@@ -14,6 +14,7 @@ from bundle_verifier.canonical import leaf_entry
 from bundle_verifier.merkle import leaf_hash
 from evidence.tlog import Cut, Leaf, LogEntry
 from tests.unit.fakes import FakeUnitOfWork
+from tests.unit.fakes.bundles import FakeBundleSource
 from tests.unit.fakes.shared import Shared
 
 CUSTODY, AUDIT = "custody", "audit"
@@ -23,6 +24,7 @@ class LoggedUnitOfWork(FakeUnitOfWork):
     """The fake unit of work with a transparency log (``tlog``) that commits with it."""
 
     tlog: FakeTransparencyLog
+    bundles: FakeBundleSource
 
     def commit(self) -> None:
         self.tlog.catch_up()

@@ -14,6 +14,7 @@ from evidence.bundle import Exhibit
 from evidence.cases import Case
 from evidence.custody import Actor
 from evidence.model import EvidenceItem, utcnow
+from evidence.ports import EventStep
 from evidence.services.caller import Caller
 from evidence.services.log import Installation
 from evidence.signing import SigningKey
@@ -46,7 +47,9 @@ class World:
             recorded_at=RECORDED, duration=60.0,
         )  # fmt: skip
         with self.uow:
-            steps = [("received", Actor(officer, "dock-01"), item.sha256, {}, utcnow())]
+            steps: list[EventStep] = [
+                ("received", Actor(officer, "dock-01"), item.sha256, {}, utcnow())
+            ]
             held = self.uow.items.add_item(item, steps)
             self.uow.commit()
         return held
