@@ -33,8 +33,8 @@ from evidence.custody import Actor
 from evidence.ingest import IngestOptions, Ingestor
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
+from evidence.services import log
 from evidence.settings import Settings
-from storage import tlog_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
@@ -153,14 +153,14 @@ def verify_all(root: Path, items: int, events_each: int) -> None:
             for k in range(events_each)
         ]
         services.repo.add_item(item, steps)
-    written = tlog_service.checkpoint(services)
+    written = log.checkpoint(services.unit_of_work(), services.installation())
     assert written is not None
     print(
         f"built {items * events_each} events in {time.perf_counter() - started:.1f} s; "
         f"checkpoint {written.key.split('/')[-1][:20]}"
     )
     started = time.perf_counter()
-    report = tlog_service.verify_log(services)
+    report = log.verify_log(services.unit_of_work(), services.installation())
     assert report.ok, report.problems[:3]
     elapsed = time.perf_counter() - started
     print(f"log check alone (recompute every leaf, compare the root): {elapsed:.2f} s")

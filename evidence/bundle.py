@@ -22,22 +22,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from evidence.bagit_writer import ALGORITHMS, BagWriter
 from evidence.cases import Case
-from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
-from evidence.model import EvidenceItem, iso_utc, utcnow
-from evidence.ports import ObjectStore, Repository
+from evidence.model import CustodyEvent, EvidenceItem, parse_iso
+from evidence.ports import ObjectStore
 from evidence.schedule import ScheduleRow, schedule_csv, schedule_html
 from evidence.signing import SigningKey
-from evidence.tlog import Cut, LogSource, Notary, TimeStamper
-from evidence.tlog_bundle import ExhibitEvents, bundle_log
+from evidence.tlog_bundle import ExhibitEvents
+from evidence.transcripts import Transcript, render
 from evidence.verify_page import PAGE_NAME, verify_html
 from evidence.verify_text import VERIFY_TEXT
 
@@ -45,7 +43,7 @@ EXPORT_ACTION = "exported-to-cps"
 ABANDONED_ACTION = "export-abandoned"
 PUBLIC_KEY_FILE = "signing-key.pub.pem"
 EXHIBITS_FILE = "data/exhibits.json"
-TranscriptSource = Callable[[EvidenceItem], dict[str, bytes]]
+TRANSCRIPT_FORMATS = ("txt", "vtt")
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,59 @@ class Exhibit:
     @property
     def folder(self) -> str:
         return "exhibits/" + self.exhibit_ref.replace("/", "-")
+
+
+class BundleSource(Protocol):
+    """What an export reads about a case (``storage.bundle_source``)."""
+
+    def case(self, urn: str) -> Case:
+        """The case; ``NotFound`` when there is none."""
+        ...
+
+    def exhibits(self, urn: str) -> list[Exhibit]:
+        """The items linked to the case now, with their exhibit refs."""
+        ...
+
+    def shared_with(self, urn: str, user: str) -> bool:
+        """Whether the case is shared with the CPS user ``user``."""
+        ...
+
+    def transcript(self, item_id: str) -> Transcript | None:
+        """The item's current transcript, if it has one."""
+        ...
+
+
+@dataclass(frozen=True)
+class BundleInputs:
+    """What one bundle is made of, read before its first byte is written."""
+
+    case: Case
+    exhibits: tuple[Exhibit, ...]
+    transcripts: Mapping[str, Mapping[str, bytes]]  # item id -> {format: text}
+    key: SigningKey
+    organisation: str
+    exported_at: str  # evidence.model.iso_utc
+
+    @property
+    def name(self) -> str:
+        return bundle_name(self.case.urn, self.exported_at)
+
+    def export_details(self, exhibit: Exhibit) -> dict[str, Any]:
+        """The details of the custody event that records ``exhibit`` going into the bundle."""
+        return {
+            "urn": self.case.urn,
+            "bundle": self.name,
+            "exhibit_ref": exhibit.exhibit_ref,
+            "organisation": self.organisation,
+            "signing_key": self.key.fingerprint,
+        }
+
+
+def transcript_files(transcript: Transcript | None) -> dict[str, bytes]:
+    """The transcript a bundle carries (plain text and WebVTT), or nothing without one."""
+    if transcript is None:
+        return {}
+    return {fmt: render(transcript, fmt).encode("utf-8") for fmt in TRANSCRIPT_FORMATS}
 
 
 def portable_name(name: str) -> str:
@@ -71,150 +122,113 @@ def bundle_name(urn: str, moment_iso: str) -> str:
     return f"{urn}_{stamp}Z"
 
 
-def export_bundle(
-    case: Case,
-    exhibits: Sequence[Exhibit],
-    *,
-    repo: Repository,
-    store: ObjectStore,
-    key: SigningKey,
-    organisation: str,
-    out_dir: Path,
-    actor: Actor,
-    transcripts: TranscriptSource,
-    tlog: LogSource,
-    stamper: TimeStamper | None = None,
-) -> Path:
-    """Write the bundle under ``out_dir`` and return its folder.
-
-    It is built in a hidden staging folder and renamed into place only when complete.
-    """
-    if not exhibits:
-        raise InvalidInput(f"case {case.urn}: no exhibits are linked; there is nothing to export")
-    exported_at = iso_utc(utcnow())
-    name = bundle_name(case.urn, exported_at)
+def staging_paths(out_dir: Path, name: str) -> tuple[Path, Path]:
+    """The hidden folder a bundle is built in, and the one it is renamed to when complete."""
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / name
-    staging = out_dir / f".{name}.partial"
     if final.exists():
         raise InvalidInput(f"{final}: already exists; choose another folder")
-    exported: list[str] = []
-    try:
-        cut = _write(
-            case, exhibits, repo, store, key, organisation, staging, actor, transcripts, name,
-            exported, tlog, stamper,
-        )  # fmt: skip
-        staging.rename(final)
-        tlog.record_cut(cut)
-    except BaseException as exc:
-        # The custody log is append-only: an export recorded but not completed is closed by
-        # a further event rather than by removing the first.
-        for item_id in exported:
-            repo.append_event(
-                item_id, ABANDONED_ACTION, actor, {"bundle": name, "reason": str(exc) or repr(exc)}
-            )
-        raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return final
+    return out_dir / f".{name}.partial", final
 
 
-def _write(
-    case: Case,
-    exhibits: Sequence[Exhibit],
-    repo: Repository,
-    store: ObjectStore,
-    key: SigningKey,
-    organisation: str,
-    staging: Path,
-    actor: Actor,
-    transcripts: TranscriptSource,
-    name: str,
-    exported: list[str],
-    tlog: LogSource,
-    stamper: TimeStamper | None,
-) -> Cut:
-    writer = BagWriter(staging)
-    ordered = sorted(exhibits, key=lambda e: e.exhibit_ref)
-    listing: list[dict[str, Any]] = []
-    for exhibit in ordered:
-        item = exhibit.item
-        media_path = f"{exhibit.folder}/{portable_name(item.original_name)}"
-        with store.open(item.storage_key) as stream:
-            digest = writer.add_payload(media_path, stream)
-        if digest.sha256 != item.sha256:
-            raise FixityError(
-                f"exhibit {exhibit.exhibit_ref} (item {item.id}): the stored copy reads as "
-                f"{digest.sha256}, not the recorded {item.sha256}; the bundle was not made"
-            )
-        entry: dict[str, Any] = {
-            "exhibit_ref": exhibit.exhibit_ref,
-            "item_id": item.id,
-            "sha256": item.sha256,
-            "sha512": digest.extra["sha512"],
-            "size": item.size,
-            "kind": item.kind,
-            "media": "data/" + media_path,
-            "custody": f"data/{exhibit.folder}/custody.json",
-            "transcripts": {},
-        }
-        for fmt, text in sorted(transcripts(item).items()):
+def copy_exhibits(
+    writer: BagWriter, inputs: BundleInputs, store: ObjectStore
+) -> list[dict[str, Any]]:
+    """Copy every exhibit's media (verified against its recorded digest while copying) and
+    transcript into the payload; returns the exhibits' entries of ``exhibits.json``."""
+    listing = []
+    for exhibit in inputs.exhibits:
+        entry = _copy_media(writer, store, exhibit)
+        files = inputs.transcripts.get(exhibit.item.id, {})
+        for fmt, text in sorted(files.items()):
             writer.add_payload_bytes(f"{exhibit.folder}/transcript.{fmt}", text)
             entry["transcripts"][fmt] = f"data/{exhibit.folder}/transcript.{fmt}"
         listing.append(entry)
-    export = {"organisation": organisation, "exported_at": iso_utc(utcnow())}
-    export["fingerprint"] = key.fingerprint
-    rows = []
-    proven: list[ExhibitEvents] = []
-    for exhibit, entry in zip(ordered, listing, strict=True):
-        repo.append_event(
-            exhibit.item.id,
-            EXPORT_ACTION,
-            actor,
-            {
-                "urn": case.urn,
-                "bundle": name,
-                "exhibit_ref": exhibit.exhibit_ref,
-                "organisation": organisation,
-                "signing_key": key.fingerprint,
-            },
+    return listing
+
+
+def _copy_media(writer: BagWriter, store: ObjectStore, exhibit: Exhibit) -> dict[str, Any]:
+    item = exhibit.item
+    media_path = f"{exhibit.folder}/{portable_name(item.original_name)}"
+    with store.open(item.storage_key) as stream:
+        digest = writer.add_payload(media_path, stream)
+    if digest.sha256 != item.sha256:
+        raise FixityError(
+            f"exhibit {exhibit.exhibit_ref} (item {item.id}): the stored copy reads as "
+            f"{digest.sha256}, not the recorded {item.sha256}; the bundle was not made"
         )
-        exported.append(exhibit.item.id)
-        events = repo.custody(exhibit.item.id)
-        log = [event.as_dict() for event in events]
-        writer.add_payload_bytes(entry["custody"][len("data/") :], _json(log))
+    return {
+        "exhibit_ref": exhibit.exhibit_ref,
+        "item_id": item.id,
+        "sha256": item.sha256,
+        "sha512": digest.extra["sha512"],
+        "size": item.size,
+        "kind": item.kind,
+        "media": "data/" + media_path,
+        "custody": f"data/{exhibit.folder}/custody.json",
+        "transcripts": {},
+    }
+
+
+def add_custody(
+    writer: BagWriter,
+    inputs: BundleInputs,
+    listing: Sequence[dict[str, Any]],
+    logs: Mapping[str, Sequence[CustodyEvent]],
+) -> list[ExhibitEvents]:
+    """Add each exhibit's custody log (ending in its export event), the exhibit listing,
+    the case and the exhibit schedule; returns the events the log must prove."""
+    rows, proven = [], []
+    for exhibit, entry in zip(inputs.exhibits, listing, strict=True):
+        events = logs[exhibit.item.id]
+        writer.add_payload_bytes(
+            entry["custody"].removeprefix("data/"), _json([e.as_dict() for e in events])
+        )
         entry["custody_head"] = events[-1].hash
         proven.append(ExhibitEvents(exhibit.exhibit_ref, exhibit.item.id, events))
         rows.append(ScheduleRow(exhibit.exhibit_ref, exhibit.item, entry["media"], tuple(events)))
+    case = inputs.case
+    export = {
+        "organisation": inputs.organisation,
+        "exported_at": inputs.exported_at,
+        "fingerprint": inputs.key.fingerprint,
+    }
     writer.add_payload_bytes("exhibits.json", _json({"urn": case.urn, "exhibits": listing}))
     writer.add_payload_bytes("case.json", _json(case.as_dict()))
     writer.add_payload_bytes("exhibit-schedule.csv", schedule_csv(rows))
     writer.add_payload_bytes("exhibit-schedule.html", schedule_html(case, rows, export))
+    return proven
+
+
+def finish(
+    writer: BagWriter, staging: Path, inputs: BundleInputs, log_files: Mapping[str, bytes]
+) -> None:
+    """Add the tag files (key, instructions, verify page, the log's material), write the
+    manifests and bag-info, and sign the tag manifests."""
+    key = inputs.key
     writer.add_tag_file(PUBLIC_KEY_FILE, key.public_pem)
     writer.add_tag_file("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
     writer.add_tag_file(PAGE_NAME, verify_html())
-    notary = Notary.for_installation(organisation, key)
-    material = bundle_log(tlog, store, notary, case.urn, name, proven, stamper)
-    for path, data in material.files.items():
+    for path, data in log_files.items():
         writer.add_tag_file(path, data)
-    writer.finish(
-        [
-            ("Source-Organization", organisation),
-            ("External-Identifier", case.urn),
-            ("External-Description", f"CPS evidence bundle for URN {case.urn}: {case.title}"),
-            ("Case-URN", case.urn),
-            ("Bundle-Identifier", name),
-            ("Export-Date", export["exported_at"]),
-            ("Exhibit-Count", str(len(ordered))),
-            ("Signing-Key-Fingerprint", key.fingerprint),
-        ],
-        utcnow().date(),
-    )
+    writer.finish(_bag_info(inputs), parse_iso(inputs.exported_at).date())
     for algorithm in ALGORITHMS:
         manifest = staging / f"tagmanifest-{algorithm}.txt"
         (staging / f"{manifest.name}.sig").write_bytes(key.sign(manifest.read_bytes()))
-    return material.cut
+
+
+def _bag_info(inputs: BundleInputs) -> list[tuple[str, str]]:
+    case = inputs.case
+    return [
+        ("Source-Organization", inputs.organisation),
+        ("External-Identifier", case.urn),
+        ("External-Description", f"CPS evidence bundle for URN {case.urn}: {case.title}"),
+        ("Case-URN", case.urn),
+        ("Bundle-Identifier", inputs.name),
+        ("Export-Date", inputs.exported_at),
+        ("Exhibit-Count", str(len(inputs.exhibits))),
+        ("Signing-Key-Fingerprint", inputs.key.fingerprint),
+    ]
 
 
 def _json(value: Any) -> bytes:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from evidence.custody import Actor, committed_details, detail_problems, verify_chain
 from evidence.errors import CustodyBroken, EvidenceError
 from evidence.hashing import hash_stream
-from evidence.model import EvidenceItem
+from evidence.model import CustodyEvent, EvidenceItem
 from evidence.ports import ObjectStore, Repository
 
 
@@ -26,8 +27,15 @@ def item_problems(repo: Repository, store: ObjectStore, item: EvidenceItem) -> F
     The item and its log are read at one moment (``custody_snapshot``), so an event another
     process appends while the bytes are being re-hashed is never taken for a break.
     """
-    check = FixityCheck(problems=stored_problems(store, item))
-    current, events = repo.custody_snapshot(item.id)
+    stored = stored_problems(store, item)
+    check = log_problems(*repo.custody_snapshot(item.id))
+    return FixityCheck(problems=stored + check.problems, notes=check.notes)
+
+
+def log_problems(current: EvidenceItem, events: Sequence[CustodyEvent]) -> FixityCheck:
+    """What the custody log, read at one moment with its item, says is wrong: a broken
+    chain, an event naming another digest, item details the chain did not commit."""
+    check = FixityCheck()
     check.problems.extend(f"custody log: {p}" for p in verify_chain(events, current.custody_head))
     check.problems.extend(
         f"custody log: event {e.seq} ({e.action}) names digest {e.sha256}, not the item's"
@@ -43,6 +51,11 @@ def item_problems(repo: Repository, store: ObjectStore, item: EvidenceItem) -> F
     else:
         check.problems.extend(detail_problems(current.item_details(), committed))
     return check
+
+
+def check_action(check: FixityCheck) -> str:
+    """The custody event that records a check: passed or failed."""
+    return "fixity-checked" if not check.problems else "fixity-failed"
 
 
 def stored_problems(store: ObjectStore, item: EvidenceItem) -> list[str]:
@@ -70,7 +83,7 @@ def check_item(
     try:
         repo.append_event(
             item.id,
-            "fixity-checked" if not check.problems else "fixity-failed",
+            check_action(check),
             actor,
             {"problems": check.problems, "store": store.url},
         )

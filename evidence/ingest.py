@@ -32,9 +32,11 @@ from evidence.errors import (
     UnsafePath,
 )
 from evidence.hashing import hash_stream
+from evidence.ingest_report import IngestStatus
 from evidence.model import (
     MEDIA_EXTENSIONS,
     EvidenceItem,
+    Kind,
     MediaInfo,
     Rejection,
     iso_utc,
@@ -66,7 +68,7 @@ class IngestOptions:
 
 @dataclass
 class Outcome:
-    status: str  # "ingested", "duplicate" or "rejected"
+    status: IngestStatus
     path: str
     id: str | None = None
     sha256: str | None = None
@@ -194,7 +196,7 @@ class Ingestor:
             id=new_item_id(),
             sha256=stored.sha256,
             size=stored.size,
-            kind=sidecar.kind or options.kind or ("bwv" if media.has_video else "call"),
+            kind=sidecar.kind or options.kind or (Kind.BWV if media.has_video else Kind.CALL),
             original_name=Path(relative).name,
             source_path=relative,
             storage_key=stored.key,
@@ -217,7 +219,7 @@ class Ingestor:
                 raise
             return self._presented_again(winner, relative, options, actor)
         return Outcome(
-            status="ingested",
+            status=IngestStatus.INGESTED,
             path=relative,
             id=item.id,
             sha256=item.sha256,
@@ -242,7 +244,7 @@ class Ingestor:
             actor,
             {"path": relative, "batch": options.batch, "note": "same bytes; no second copy kept"},
         )
-        return Outcome(status="duplicate", path=relative, id=item.id, sha256=item.sha256)
+        return Outcome(status=IngestStatus.DUPLICATE, path=relative, id=item.id, sha256=item.sha256)
 
     def _reject(
         self,
@@ -271,7 +273,7 @@ class Ingestor:
         )
         held = {"held_item": error.held_item} if isinstance(error, ChangedCopy) else {}
         return Outcome(
-            status="rejected",
+            status=IngestStatus.REJECTED,
             path=display_path(relative),
             reason=reason,
             sha256=kept.sha256,

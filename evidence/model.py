@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
-Kind = Literal["bwv", "call"]
-KINDS: tuple[str, ...] = ("bwv", "call")
+
+class Kind(StrEnum):
+    """What a recording is; stored and committed as its value."""
+
+    BWV = "bwv"
+    CALL = "call"
+
+
+class ItemStatus(StrEnum):
+    PRESERVED = "preserved"
+
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".avi"})
 AUDIO_EXTENSIONS = frozenset({".wav", ".mp3", ".m4a", ".ogg"})
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
@@ -73,7 +85,7 @@ class EvidenceItem:
     duration: float | None = None
     media: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
-    status: str = "preserved"
+    status: str = ItemStatus.PRESERVED
     custody_head: str = ""
 
     def item_details(self) -> dict[str, str | None]:

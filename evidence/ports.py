@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Protocol, Self
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Self
 
 from evidence.accounts import Tokens, Users
 from evidence.audit import AuditEvent
@@ -17,6 +17,12 @@ from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
 from evidence.search import Hit, SearchFilters
 from evidence.throttle import SignInThrottle
 from evidence.transcripts import Recognition, Transcript
+
+if TYPE_CHECKING:
+    # Feature modules that import this one for ``ObjectStore``; only the annotations below
+    # need their ports.
+    from evidence.bundle import BundleSource
+    from evidence.tlog import TransparencyLog
 
 
 @dataclass(frozen=True)
@@ -220,7 +226,8 @@ class UnitOfWork(Protocol):
     case that is refused after recording its refusal commits the record, then raises.
     """
 
-    # Read-only in the protocol, so an adapter's attributes may be its own classes.
+    # Read-only properties rather than plain attributes: an adapter's repositories are its
+    # own classes, which a protocol's mutable attributes would refuse (they are invariant).
     @property
     def items(self) -> Repository: ...
 
@@ -241,6 +248,12 @@ class UnitOfWork(Protocol):
 
     @property
     def throttle(self) -> SignInThrottle: ...
+
+    @property
+    def tlog(self) -> TransparencyLog: ...
+
+    @property
+    def bundles(self) -> BundleSource: ...
 
     def __enter__(self) -> Self: ...
 

@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from evidence.cases import Case
-from evidence.model import CustodyEvent, EvidenceItem, iso_utc
+from evidence.model import CustodyEvent, EvidenceItem, Kind, iso_utc
 
 COLUMNS = (
     "Exhibit ref",
@@ -29,7 +29,7 @@ COLUMNS = (
     "SHA-256",
     "Continuity",
 )
-KIND_NAMES = {"bwv": "Body-worn video", "call": "999/101 call recording"}
+KIND_NAMES: dict[str, str] = {Kind.BWV: "Body-worn video", Kind.CALL: "999/101 call recording"}
 # A spreadsheet evaluates a cell that starts with one of these (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -66,7 +66,7 @@ class Cut:
     at: datetime
 
 
-class LogSource(Protocol):
+class TransparencyLog(Protocol):
     """What the domain reads from the log's leaves (``storage.tlog_repository``)."""
 
     def leaf_hashes(self, limit: int | None = None) -> list[bytes]: ...
@@ -186,7 +186,7 @@ def prefix_problem(hashes: Sequence[bytes], newest: StoredCheckpoint) -> str | N
 
 
 def write_checkpoint(
-    log: LogSource, store: ObjectStore, notary: Notary, stamper: TimeStamper | None = None
+    log: TransparencyLog, store: ObjectStore, notary: Notary, stamper: TimeStamper | None = None
 ) -> StoredCheckpoint | None:
     """Sign the tree as it stands and write it to the store, unless nothing is new.
 

@@ -24,9 +24,10 @@ from evidence.model import CustodyEvent, utcnow
 from evidence.ports import ObjectStore
 from evidence.tlog import (
     Cut,
-    LogSource,
     Notary,
+    StoredCheckpoint,
     TimeStamper,
+    TransparencyLog,
     read_checkpoint,
     token_key,
     write_checkpoint,
@@ -52,7 +53,7 @@ class BundleLog:
 
 
 def bundle_log(
-    log: LogSource,
+    log: TransparencyLog,
     store: ObjectStore,
     notary: Notary,
     urn: str,
@@ -64,6 +65,28 @@ def bundle_log(
     if checkpoint is None:
         raise FixityError(f"bundle {bundle}: the log is empty, so nothing can be proven")
     hashes = committed_hashes(log, checkpoint)
+    files: dict[str, bytes] = {CHECKPOINT_FILE: checkpoint.note.encode("utf-8")}
+    _token(store, checkpoint.key, CHECKPOINT_FILE, files)
+    proofs: dict[str, Any] = {
+        "format": 1,
+        **describe(checkpoint),
+        "checkpoint": CHECKPOINT_FILE,
+        "events": _inclusions(log, checkpoint, hashes, exhibits),
+        "earlier": _consistencies(log, store, notary, urn, bundle, checkpoint, hashes, files),
+    }
+    files[PROOFS_FILE] = (json.dumps(proofs, indent=2) + "\n").encode("utf-8")
+    cut = Cut(bundle, urn, checkpoint.size, checkpoint.root, checkpoint.key, utcnow())
+    return BundleLog(files, cut)
+
+
+def _inclusions(
+    log: TransparencyLog,
+    checkpoint: StoredCheckpoint,
+    hashes: Sequence[bytes],
+    exhibits: Sequence[ExhibitEvents],
+) -> list[dict[str, Any]]:
+    """An inclusion proof of every exhibit's every event; any that does not hold stops the
+    bundle."""
     events = []
     for exhibit in exhibits:
         for proof in event_proofs(log, checkpoint, hashes, exhibit.events, exhibit.item_id):
@@ -82,8 +105,21 @@ def bundle_log(
                     "proof": proof["proof"],
                 }
             )
-    files: dict[str, bytes] = {CHECKPOINT_FILE: checkpoint.note.encode("utf-8")}
-    _token(store, checkpoint.key, CHECKPOINT_FILE, files)
+    return events
+
+
+def _consistencies(
+    log: TransparencyLog,
+    store: ObjectStore,
+    notary: Notary,
+    urn: str,
+    bundle: str,
+    checkpoint: StoredCheckpoint,
+    hashes: Sequence[bytes],
+    files: dict[str, bytes],
+) -> list[dict[str, Any]]:
+    """A consistency proof from each checkpoint an earlier bundle of the case was cut
+    against, whose notes (and tokens) join ``files``."""
     earlier = []
     seen: set[str] = set()
     for cut in log.cuts(urn):
@@ -104,16 +140,7 @@ def bundle_log(
         _token(store, old.key, name, files)
         path = [b64(node) for node in nodes]
         earlier.append({"note": name, "size": old.size, "consistency_proof": path})
-    proofs: dict[str, Any] = {
-        "format": 1,
-        **describe(checkpoint),
-        "checkpoint": CHECKPOINT_FILE,
-        "events": events,
-        "earlier": earlier,
-    }
-    files[PROOFS_FILE] = (json.dumps(proofs, indent=2) + "\n").encode("utf-8")
-    cut = Cut(bundle, urn, checkpoint.size, checkpoint.root, checkpoint.key, utcnow())
-    return BundleLog(files, cut)
+    return earlier
 
 
 def _token(store: ObjectStore, key: str, name: str, files: dict[str, bytes]) -> None:

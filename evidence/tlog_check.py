@@ -19,9 +19,9 @@ from bundle_verifier.canonical import leaf_entry
 from evidence.errors import EvidenceError
 from evidence.ports import ObjectStore
 from evidence.tlog import (
-    LogSource,
     Notary,
     StoredCheckpoint,
+    TransparencyLog,
     checkpoint_keys,
     describe_event,
     newest_checkpoint,
@@ -47,7 +47,7 @@ class LogReport:
         return {"size": self.size, "checkpoint": self.checkpoint, "problems": self.problems}
 
 
-def check_log(log: LogSource, store: ObjectStore, notary: Notary) -> LogReport:
+def check_log(log: TransparencyLog, store: ObjectStore, notary: Notary) -> LogReport:
     leaves = log.leaves()
     report = LogReport(size=len(leaves), checkpoint=None)
     problems = report.problems

@@ -15,9 +15,9 @@ from evidence.errors import EvidenceError, FixityError
 from evidence.model import CustodyEvent
 from evidence.ports import ObjectStore
 from evidence.tlog import (
-    LogSource,
     Notary,
     StoredCheckpoint,
+    TransparencyLog,
     checkpoint_keys,
     newest_checkpoint,
     prefix_problem,
@@ -29,7 +29,7 @@ def b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-def committed_hashes(log: LogSource, checkpoint: StoredCheckpoint) -> list[bytes]:
+def committed_hashes(log: TransparencyLog, checkpoint: StoredCheckpoint) -> list[bytes]:
     """The leaves ``checkpoint`` signed, as the database holds them; ``FixityError`` if they
     are not what it signed (no proof from them could hold)."""
     hashes = log.leaf_hashes(checkpoint.size)
@@ -40,7 +40,7 @@ def committed_hashes(log: LogSource, checkpoint: StoredCheckpoint) -> list[bytes
 
 
 def event_proofs(
-    log: LogSource,
+    log: TransparencyLog,
     checkpoint: StoredCheckpoint,
     hashes: Sequence[bytes],
     events: Sequence[CustodyEvent],
@@ -74,7 +74,11 @@ def event_proofs(
 
 
 def item_proofs(
-    log: LogSource, store: ObjectStore, notary: Notary, item_id: str, events: Sequence[CustodyEvent]
+    log: TransparencyLog,
+    store: ObjectStore,
+    notary: Notary,
+    item_id: str,
+    events: Sequence[CustodyEvent],
 ) -> dict[str, Any]:
     """``evidence log prove``: the item's events against the newest checkpoint."""
     checkpoint = newest_checkpoint(store, notary)
@@ -97,7 +101,7 @@ def describe(checkpoint: StoredCheckpoint) -> dict[str, Any]:
     }
 
 
-def check_checkpoints(log: LogSource, store: ObjectStore, notary: Notary) -> dict[str, Any]:
+def check_checkpoints(log: TransparencyLog, store: ObjectStore, notary: Notary) -> dict[str, Any]:
     """``evidence log check``: every checkpoint's signature, and a consistency proof between
     each consecutive pair, from the database's leaves. Names the first pair that disagrees."""
     keys = checkpoint_keys(store)

@@ -15,14 +15,12 @@ from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from evidence.custody import Actor
-from evidence.fixity import check_item
+from evidence.services import fixity, log
 from evidence.services.caller import system_caller
 from evidence.services.transcripts import items_to_transcribe
 from flows.ingest import worker_count
 from flows.transcribe import run_transcription
 from storage.bootstrap import get_services
-from storage.tlog_service import checkpoint
 
 AUDITOR = "scheduled-fixity-audit"
 TRANSCRIBER = "scheduled-transcription"
@@ -31,9 +29,8 @@ TRANSCRIBER = "scheduled-transcription"
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=5, task_run_name="fixity {item_id}")
 def audit_item(item_id: str, actor: str) -> dict[str, Any]:
     services = get_services()
-    item = services.repo.get_item(item_id)
-    check = check_item(services.repo, services.store, item, Actor.current(actor))
-    return {"id": item.id, "sha256": item.sha256, "problems": check.problems, "notes": check.notes}
+    caller = system_caller(actor, via="schedule")
+    return fixity.check_item(services.unit_of_work(), caller, services.store, item_id).as_dict()
 
 
 @flow(
@@ -42,7 +39,7 @@ def audit_item(item_id: str, actor: str) -> dict[str, Any]:
 )
 def fixity_audit(actor: str = AUDITOR) -> dict[str, Any]:
     """Check every item; returns the count checked and every item with problems."""
-    ids = [item.id for item in get_services().repo.iter_items()]
+    ids = fixity.item_ids(get_services().unit_of_work())
     futures = [audit_item.submit(item_id, actor) for item_id in ids]
     failed = []
     for future in as_completed(futures):
@@ -58,7 +55,8 @@ def fixity_audit(actor: str = AUDITOR) -> dict[str, Any]:
 def log_checkpoint() -> dict[str, Any]:
     """Sign the transparency log as it stands into a checkpoint in the store (if anything is
     new), so no stretch of custody or audit history stays unsigned for long."""
-    written = checkpoint(get_services())
+    services = get_services()
+    written = log.checkpoint(services.unit_of_work(), services.installation())
     return {"checkpoint": written.key if written else None, "size": written.size if written else 0}
 
 

@@ -19,6 +19,7 @@ from storage.unit_of_work import SqlRepository, SqlUnitOfWork, unit_of_work_fact
 
 if TYPE_CHECKING:
     from evidence.ingest import Ingestor
+    from evidence.services.log import Installation
 
 
 @dataclass
@@ -35,6 +36,21 @@ class Services:
     def unit_of_work(self) -> SqlUnitOfWork:
         """A fresh unit of work on this database: one use case's transaction."""
         return self._new_uow()
+
+    def installation(self) -> Installation:
+        """The store, signing key, organisation and time-stamping authority that sign and
+        keep the transparency log's checkpoints and the bundles."""
+        from evidence.services.log import Installation
+        from evidence.signing import signing_key
+        from storage.tsa import HttpTimeStamper
+
+        url = self.settings.tsa_url
+        return Installation(
+            store=self.store,
+            key=signing_key(self.settings),
+            organisation=self.settings.organisation,
+            stamper=HttpTimeStamper(url) if url else None,
+        )
 
     def ingestor(self) -> Ingestor:
         # Imported here: ingest's rules (sidecars, docks) and ffprobe are for ingest only.

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from evidence.bundle import Exhibit, TranscriptSource, export_bundle
 from evidence.cases import (
     STATUSES,
     Case,
@@ -29,12 +27,8 @@ from evidence.cases import (
 from evidence.custody import Actor
 from evidence.errors import InvalidInput, NotFound
 from evidence.model import EvidenceItem, utcnow
-from evidence.signing import signing_key
-from evidence.transcripts import render
 from storage.bootstrap import Services
 from storage.case_repository import CaseRepository
-from storage.tlog_repository import TlogRepository
-from storage.tlog_service import stamper
 
 SEARCH_MARGIN = timedelta(hours=12)
 
@@ -218,36 +212,3 @@ def link_ingested(
     """The ingest flow's hook: auto-link the items it has just ingested, as ``actor``."""
     ingested = [o["id"] for o in outcomes if o.get("status") == "ingested" and o.get("id")]
     return auto_link_items(services, ingested, actor) if ingested else []
-
-
-def export_case_bundle(services: Services, urn: str, out_dir: Path, actor: Actor) -> Path:
-    """Export the case's exhibits as a signed CPS bundle; returns the bundle's folder."""
-    repo = cases(services)
-    case = repo.get(urn)
-    exhibits = [Exhibit(link.exhibit_ref, item) for link, item in repo.exhibits(case.urn)]
-    return export_bundle(
-        case,
-        exhibits,
-        repo=services.repo,
-        store=services.store,
-        key=signing_key(services.settings),
-        organisation=services.settings.organisation,
-        out_dir=out_dir,
-        actor=actor,
-        transcripts=bundle_transcripts(services),
-        tlog=TlogRepository(services.engine),
-        stamper=stamper(services),
-    )
-
-
-def bundle_transcripts(services: Services) -> TranscriptSource:
-    """The current transcript of an item as VTT and TXT, or nothing when it has none."""
-
-    def source(item: EvidenceItem) -> dict[str, bytes]:
-        with services.unit_of_work() as uow:
-            transcript = uow.transcripts.current(item.id)
-        if transcript is None:
-            return {}
-        return {fmt: render(transcript, fmt).encode("utf-8") for fmt in ("vtt", "txt")}
-
-    return source

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from bundle_verifier.canonical import leaf_entry
 from bundle_verifier.merkle import leaf_hash
@@ -55,26 +55,24 @@ def append_leaves(session: Session, kind: str, records: Sequence[dict[str, Any]]
     return first
 
 
-class TlogRepository:
-    """What the domain reads from the log (``evidence.tlog.LogSource``)."""
+class SqlTransparencyLog:
+    """The log's leaves and bundle cuts in the unit of work's session
+    (``evidence.tlog.TransparencyLog``); a cut commits with the use case that made it."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
     def leaf_hashes(self, limit: int | None = None) -> list[bytes]:
         query = select(LogLeafRow.leaf_hash).order_by(LogLeafRow.idx)
         if limit is not None:
             query = query.where(LogLeafRow.idx < limit)
-        with self.sessions() as session:
-            return [
-                bytes.fromhex(h) for h in session.scalars(query.execution_options(yield_per=CHUNK))
-            ]
+        hashes = self.session.scalars(query.execution_options(yield_per=CHUNK))
+        return [bytes.fromhex(h) for h in hashes]
 
     def leaves(self) -> list[Leaf]:
         query = select(*LogLeafRow.__table__.c).order_by(LogLeafRow.idx)
-        with self.sessions() as session:
-            rows = session.execute(query.execution_options(yield_per=CHUNK))
-            return [_leaf(cast(LogLeafRow, row)) for row in rows]
+        rows = self.session.execute(query.execution_options(yield_per=CHUNK))
+        return [_leaf(cast(LogLeafRow, row)) for row in rows]
 
     def item_leaves(self, item_id: str) -> list[Leaf]:
         query = (
@@ -82,34 +80,32 @@ class TlogRepository:
             .where(LogLeafRow.kind == CUSTODY, LogLeafRow.chain == item_id)
             .order_by(LogLeafRow.seq)
         )
-        with self.sessions() as session:
-            return [_leaf(row) for row in session.scalars(query)]
+        return [_leaf(row) for row in self.session.scalars(query)]
 
     def entries(self) -> Iterator[LogEntry]:
         """Every custody and audit event as recorded now, whether or not it has a leaf."""
         # Plain rows, not ORM objects: a full check reads every event, and the identity map
         # would cost more than the rows. They carry the same attribute names as the models.
-        with self.sessions() as session:
-            custody = select(*CustodyRow.__table__.c).execution_options(yield_per=CHUNK)
-            for event in session.execute(custody):
-                record = _custody_record(cast(CustodyRow, event))
-                yield LogEntry(CUSTODY, event.item_id, event.seq, record)
-            audit = select(*AuditRow.__table__.c).execution_options(yield_per=CHUNK)
-            for trail in session.execute(audit):
-                yield LogEntry(AUDIT, "", trail.seq, _audit_record(cast(AuditRow, trail)))
+        custody = select(*CustodyRow.__table__.c).execution_options(yield_per=CHUNK)
+        for event in self.session.execute(custody):
+            record = _custody_record(cast(CustodyRow, event))
+            yield LogEntry(CUSTODY, event.item_id, event.seq, record)
+        audit = select(*AuditRow.__table__.c).execution_options(yield_per=CHUNK)
+        for trail in self.session.execute(audit):
+            yield LogEntry(AUDIT, "", trail.seq, _audit_record(cast(AuditRow, trail)))
 
     def record_cut(self, cut: Cut) -> None:
-        with self.sessions.begin() as session:
-            session.add(
-                LogBundleCutRow(
-                    bundle=cut.bundle,
-                    urn=cut.urn,
-                    tree_size=cut.size,
-                    root=cut.root.hex(),
-                    note_key=cut.note_key,
-                    cut_at=cut.at,
-                )
+        self.session.add(
+            LogBundleCutRow(
+                bundle=cut.bundle,
+                urn=cut.urn,
+                tree_size=cut.size,
+                root=cut.root.hex(),
+                note_key=cut.note_key,
+                cut_at=cut.at,
             )
+        )
+        self.session.flush()
 
     def cuts(self, urn: str) -> list[Cut]:
         query = (
@@ -117,11 +113,10 @@ class TlogRepository:
             .where(LogBundleCutRow.urn == urn)
             .order_by(LogBundleCutRow.tree_size, LogBundleCutRow.bundle)
         )
-        with self.sessions() as session:
-            return [
-                Cut(r.bundle, r.urn, r.tree_size, bytes.fromhex(r.root), r.note_key, r.cut_at)
-                for r in session.scalars(query)
-            ]
+        return [
+            Cut(r.bundle, r.urn, r.tree_size, bytes.fromhex(r.root), r.note_key, r.cut_at)
+            for r in self.session.scalars(query)
+        ]
 
 
 def _leaf(row: LogLeafRow) -> Leaf:

@@ -17,9 +17,11 @@ from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
 from storage.accounts import SqlTokens, SqlUsers
 from storage.audit_trail import SqlAuditTrail
+from storage.bundle_source import SqlBundleSource
 from storage.repository import SqlItems
 from storage.search_session import SqlSearch
 from storage.sign_in_throttle import SqlSignInThrottle
+from storage.tlog_repository import SqlTransparencyLog
 from storage.transcript_repository import SqlTranscriptRepository
 
 T = TypeVar("T")
@@ -36,6 +38,8 @@ class SqlUnitOfWork:
     users: SqlUsers
     tokens: SqlTokens
     throttle: SqlSignInThrottle
+    tlog: SqlTransparencyLog
+    bundles: SqlBundleSource
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -49,6 +53,8 @@ class SqlUnitOfWork:
         self.users = SqlUsers(self.session)
         self.tokens = SqlTokens(self.session)
         self.throttle = SqlSignInThrottle(self.session)
+        self.tlog = SqlTransparencyLog(self.session)
+        self.bundles = SqlBundleSource(self.session)
         return self
 
     def __exit__(

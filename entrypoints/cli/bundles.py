@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, err_console, print_json
-from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
 
 app = typer.Typer(
@@ -28,12 +27,18 @@ def export(
 ) -> None:
     """Write the case's exhibits as a signed BagIt bundle the CPS can verify offline."""
     from bundle_verifier.bundle import verify_bundle
-    from storage.bootstrap import get_services
-    from storage.case_service import export_case_bundle
+    from entrypoints.cli.services import get_services
+    from evidence.services.bundles import export_case_bundle
+    from evidence.services.caller import console_caller
+    from evidence.settings import get_settings
 
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"{out_dir}: not a folder")
-    bundle = export_case_bundle(get_services(), urn, out_dir, Actor.current(officer))
+    services = get_services()
+    caller = console_caller(get_settings().console_role, officer)
+    bundle = export_case_bundle(
+        services.unit_of_work(), caller, services.installation(), urn, out_dir
+    )
     report = verify_bundle(bundle)
     if as_json:
         print_json({"bundle": str(bundle), **report.as_dict()})

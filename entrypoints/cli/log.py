@@ -20,9 +20,10 @@ app = typer.Typer(
 @app.command()
 def checkpoint(as_json: JsonFlag = False) -> None:
     """Sign the log as it stands and write the checkpoint to the store (if anything is new)."""
-    from storage.tlog_service import checkpoint as write
+    from evidence.services import log
 
-    written = write(get_services())
+    services = get_services()
+    written = log.checkpoint(services.unit_of_work(), services.installation())
     result: dict[str, Any] = (
         {"checkpoint": None, "tree_size": 0}
         if written is None
@@ -42,9 +43,13 @@ def prove(
     as_json: JsonFlag = False,
 ) -> None:
     """Inclusion proofs of an item's custody events against the newest checkpoint."""
-    from storage.tlog_service import prove_item
+    from evidence.services import log
+    from evidence.services.caller import console_caller
+    from evidence.settings import get_settings
 
-    report = prove_item(get_services(), item_id)
+    services = get_services()
+    caller = console_caller(get_settings().console_role)
+    report = log.prove_item(services.unit_of_work(), caller, services.installation(), item_id)
     if as_json:
         print_json(report)
     else:
@@ -71,9 +76,10 @@ def prove(
 @app.command()
 def check(as_json: JsonFlag = False) -> None:
     """Consistency proofs between every pair of consecutive checkpoints in the store."""
-    from storage.tlog_service import check_log_checkpoints
+    from evidence.services import log
 
-    report = check_log_checkpoints(get_services())
+    services = get_services()
+    report = log.check_log_checkpoints(services.unit_of_work(), services.installation())
     if as_json:
         print_json(report)
     elif not report["problems"]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 
+from entrypoints.web.bundles import bundle_download
 from entrypoints.web.context import WebContext, client_address
 from entrypoints.web.security import ApiUser, Context
 from evidence.access import Permission, Principal, Role
@@ -153,23 +150,4 @@ def share_case(
 )
 def export_bundle(urn: str, principal: ApiUser, context: Context, request: Request) -> FileResponse:
     """Export the case as a signed CPS bundle and download it as a zip file."""
-    principal.require(Permission.DOWNLOAD_BUNDLES)
-    found = visible_case(context, principal, urn)
-    return bundle_download(context, request, principal, found)
-
-
-def bundle_download(
-    context: WebContext, request: Request, principal: Principal, urn: str
-) -> FileResponse:
-    work = context.services.settings.resolved_home / "exports" / uuid.uuid4().hex
-    bundle = case_service.export_case_bundle(
-        context.services, urn, work, web_actor(request, principal)
-    )
-    archive = Path(shutil.make_archive(str(work / bundle.name), "zip", bundle.parent, bundle.name))
-    context.audit(request, principal, "export-bundle", f"case:{urn}", {"bundle": bundle.name})
-    return FileResponse(
-        archive,
-        media_type="application/zip",
-        filename=archive.name,
-        background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
-    )
+    return bundle_download(context, request, principal, urn)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_cases import bundle_download, visible_case, visible_cases
+from entrypoints.web.api_cases import visible_case, visible_cases
+from entrypoints.web.bundles import bundle_download
 from entrypoints.web.pages import render
 from entrypoints.web.security import Context, PageCaller, PageSession, Uow
 from evidence.access import Permission
@@ -73,9 +74,7 @@ def case_bundle(
     context: Context,
     session: PageSession,
 ) -> Response:
-    principal = session[0]
-    principal.require(Permission.DOWNLOAD_BUNDLES)
-    return bundle_download(context, request, principal, visible_case(context, principal, urn))
+    return bundle_download(context, request, session[0], urn)
 
 
 @router.post("/cases/{urn}/share")

@@ -28,7 +28,7 @@ from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.unit_of_work import SqlRepository
-from tests.fixtures.bundles import resign
+from tests.fixtures.bundles import export_as, resign
 
 URN = "01YZ1234524"
 INCIDENT = "CAD-20261125-0417"
@@ -71,7 +71,7 @@ def bundle(services: Services, tmp_path: Path) -> Path:
         actor = Actor(officer, "dock-01")
         services.repo.add_item(item, [("received", actor, item.sha256, {}, utcnow())])
     case_service.create_case(services, URN, DC, incidents=[INCIDENT])
-    return case_service.export_case_bundle(services, URN, tmp_path / "out", DC)
+    return export_as(services, URN, tmp_path / "out", DC)
 
 
 def reseal(services: Services, root: Path) -> None:

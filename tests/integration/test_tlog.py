@@ -23,13 +23,13 @@ from evidence.errors import FixityError
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
-from storage import tlog_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.tables import CustodyRow, ItemRow
 from storage.tlog_tables import LogLeafRow
 from storage.unit_of_work import SqlRepository
+from tests.fixtures import tlog as tlog_calls
 from tests.fixtures.accounts import audit_events, record_audit
 
 PC = Actor("PC4521", "dock-01")
@@ -73,7 +73,7 @@ def hold(services: Services, payload: bytes) -> EvidenceItem:
 
 
 def problems(services: Services) -> list[str]:
-    return tlog_service.verify_log(services).problems
+    return tlog_calls.verify_log(services).problems
 
 
 def test_every_custody_and_audit_event_is_a_leaf_with_a_gap_free_index_under_concurrency(
@@ -120,9 +120,9 @@ def test_every_custody_and_audit_event_is_a_leaf_with_a_gap_free_index_under_con
 def test_checkpoints_are_written_once_named_by_size_and_root_and_only_when_something_is_new(
     services: Services, tmp_path: Path
 ) -> None:
-    assert tlog_service.checkpoint(services) is None  # an empty log has nothing to sign
+    assert tlog_calls.checkpoint(services) is None  # an empty log has nothing to sign
     item = hold(services, b"a" * 1000)
-    first = tlog_service.checkpoint(services)
+    first = tlog_calls.checkpoint(services)
     assert first is not None and first.size == 2
     hashes = [
         merkle.leaf_hash(leaf_entry("custody", e.as_dict())) for e in services.repo.custody(item.id)
@@ -131,13 +131,13 @@ def test_checkpoints_are_written_once_named_by_size_and_root_and_only_when_somet
     assert first.key == f"log/checkpoints/{2:020d}-{first.root.hex()}.note"
     stored = tmp_path / "store" / first.key
     assert stored.read_text() == first.note and not stored.stat().st_mode & 0o222
-    assert tlog_service.checkpoint(services) == first  # nothing new: no second note
+    assert tlog_calls.checkpoint(services) == first  # nothing new: no second note
     services.repo.append_event(item.id, "viewed", PC, {})
-    second = tlog_service.checkpoint(services)
+    second = tlog_calls.checkpoint(services)
     assert second is not None and second.size == 3
     assert services.store.list_named("log/checkpoints") == [first.key, second.key]
-    assert tlog_service.check_log_checkpoints(services)["problems"] == []
-    proofs = tlog_service.prove_item(services, item.id)
+    assert tlog_calls.check_log_checkpoints(services)["problems"] == []
+    proofs = tlog_calls.prove_item(services, item.id)
     assert [e["status"] for e in proofs["events"]] == ["proven"] * 3
 
 
@@ -145,7 +145,7 @@ def test_a_consistent_tail_rewrite_is_caught(services: Services) -> None:
     victim = hold(services, b"victim" * 100)
     services.repo.append_event(victim.id, "copied-out", PC, {"to": "/tmp/usb"})
     other = hold(services, b"other" * 100)
-    assert tlog_service.checkpoint(services) is not None
+    assert tlog_calls.checkpoint(services) is not None
     assert problems(services) == []
 
     # The holder of the database removes the victim's last event and moves its head back, so
@@ -187,12 +187,12 @@ def test_a_consistent_tail_rewrite_is_caught(services: Services) -> None:
     assert other.id  # the other item is untouched, yet the log as a whole no longer holds
 
     with pytest.raises(FixityError, match="no checkpoint was written"):
-        tlog_service.checkpoint(services)
+        tlog_calls.checkpoint(services)
 
 
 def test_a_changed_event_and_an_event_outside_the_log_are_named(services: Services) -> None:
     item = hold(services, b"x" * 300)
-    assert tlog_service.checkpoint(services) is not None
+    assert tlog_calls.checkpoint(services) is not None
     with services.engine.begin() as connection:
         connection.execute(
             update(CustodyRow)
@@ -212,13 +212,13 @@ def test_restoring_the_whole_database_from_an_earlier_copy_is_caught(
 ) -> None:
     services = build(database_url, tmp_path)
     item = hold(services, b"restore" * 100)
-    assert tlog_service.checkpoint(services) is not None
+    assert tlog_calls.checkpoint(services) is not None
     services.engine.dispose()
     restore = snapshot(database_url, tmp_path)
 
     services = build(database_url, tmp_path)
     services.repo.append_event(item.id, "exported-to-cps", PC, {"bundle": "B1"})
-    later = tlog_service.checkpoint(services)
+    later = tlog_calls.checkpoint(services)
     assert later is not None and later.size == 3
     services.engine.dispose()
 
@@ -293,12 +293,12 @@ def test_events_recorded_before_the_log_become_its_first_leaves(
     services = build(database_url, tmp_path)
     try:
         assert services.repo.custody(legacy)[0].format == 1
-        assert tlog_service.verify_log(services).problems == []
+        assert tlog_calls.verify_log(services).problems == []
         services.repo.append_event(legacy, "viewed", PC, {})
         events = services.repo.custody(legacy)
         assert [e.format for e in events] == [1, 1, 2]
         assert verify_chain(events, services.repo.get_item(legacy).custody_head) == []
-        written = tlog_service.checkpoint(services)
+        written = tlog_calls.checkpoint(services)
         assert written is not None and written.size == 3  # two legacy events, one new
         assert problems(services) == []
     finally:

@@ -19,12 +19,12 @@ from evidence.errors import StoreError
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
-from storage import tlog_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.tsa import HttpTimeStamper
 from storage.unit_of_work import SqlRepository
+from tests.fixtures import tlog as tlog_calls
 
 TSA_CONFIG = """
 [ tsa ]
@@ -127,7 +127,7 @@ def test_each_new_checkpoint_gets_a_token_that_openssl_verifies(
     services = build(tmp_path, url)
     try:
         hold(services, b"timed" * 100)
-        written = tlog_service.checkpoint(services)
+        written = tlog_calls.checkpoint(services)
         assert written is not None
         token = tmp_path / "store" / written.key.replace(".note", ".tsr")
         note = tmp_path / "store" / written.key
@@ -157,7 +157,7 @@ def test_without_the_setting_nothing_changes_and_a_dead_authority_is_named(
     services = build(tmp_path, None)
     try:
         hold(services, b"untimed" * 100)
-        written = tlog_service.checkpoint(services)
+        written = tlog_calls.checkpoint(services)
         assert written is not None
         assert services.store.list_named("log/checkpoints") == [written.key]
     finally:
@@ -170,22 +170,23 @@ def test_bundles_carry_the_tokens_of_their_checkpoints(
     tsa: tuple[str, Path], tmp_path: Path
 ) -> None:
     from evidence.tlog_bundle import ExhibitEvents, bundle_log
-    from storage.tlog_repository import TlogRepository
 
     services = build(tmp_path, tsa[0])
     try:
         item = hold(services, b"bundled" * 100)
-        log = TlogRepository(services.engine)
-        notary = tlog_service.notary(services)
-        stamper = tlog_service.stamper(services)
-        first = bundle_log(log, services.store, notary, "01YZ1", "B1",
-                           [ExhibitEvents("R/1", item.id, services.repo.custody(item.id))],
-                           stamper)  # fmt: skip
-        log.record_cut(first.cut)
+        installation = services.installation()
+        notary, stamper = installation.notary, installation.stamper
+        with services.unit_of_work() as uow:
+            first = bundle_log(uow.tlog, services.store, notary, "01YZ1", "B1",
+                               [ExhibitEvents("R/1", item.id, services.repo.custody(item.id))],
+                               stamper)  # fmt: skip
+            uow.tlog.record_cut(first.cut)
+            uow.commit()
         services.repo.append_event(item.id, "exported-to-cps", Actor("DC1", "h"), {})
-        second = bundle_log(log, services.store, notary, "01YZ1", "B2",
-                            [ExhibitEvents("R/1", item.id, services.repo.custody(item.id))],
-                            stamper)  # fmt: skip
+        with services.unit_of_work() as uow:
+            second = bundle_log(uow.tlog, services.store, notary, "01YZ1", "B2",
+                                [ExhibitEvents("R/1", item.id, services.repo.custody(item.id))],
+                                stamper)  # fmt: skip
     finally:
         services.engine.dispose()
     names = sorted(second.files)
