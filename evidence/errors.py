@@ -51,11 +51,15 @@ class NotFound(EvidenceError):
 
 
 class PermissionDenied(EvidenceError):
-    """The actor may not do this; ``target`` names what was refused, for the audit trail."""
+    """The actor may not do this; ``target`` names what was refused, for the audit trail.
+
+    ``recorded`` is set once the refusal is in the audit trail (a service records it), so
+    an entrypoint does not record it twice."""
 
     def __init__(self, message: str, target: str | None = None) -> None:
         super().__init__(message)
         self.target = target
+        self.recorded = False
 
 
 class Conflict(EvidenceError):

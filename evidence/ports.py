@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self
 
 from evidence.audit import AuditEvent
+from evidence.case_ports import Cases
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
 from evidence.transcripts import Recognition
@@ -172,8 +173,16 @@ class UnitOfWork(Protocol):
     case that is refused after recording its refusal commits the record, then raises.
     """
 
-    items: Repository
-    audit: AuditTrail
+    # Read-only, so an adapter's own repository types satisfy them (a plain attribute of
+    # a Protocol is invariant).
+    @property
+    def items(self) -> Repository: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def cases(self) -> Cases: ...
 
     def __enter__(self) -> Self: ...
 

@@ -16,6 +16,7 @@ from evidence.errors import CustodyBroken
 from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
 from storage.audit_trail import SqlAuditTrail
+from storage.case_repository import SqlCases
 from storage.repository import SqlItems
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ ATTEMPTS = 5
 class SqlUnitOfWork:
     items: SqlItems
     audit: SqlAuditTrail
+    cases: SqlCases
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -35,6 +37,7 @@ class SqlUnitOfWork:
         self.session = self.sessions()
         self.items = SqlItems(self.session)
         self.audit = SqlAuditTrail(self.session)
+        self.cases = SqlCases(self.session)
         return self
 
     def __exit__(

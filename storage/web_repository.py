@@ -1,4 +1,4 @@
-"""Users, tokens, sessions, the audit trail and case shares, on SQLAlchemy."""
+"""Users, tokens, sessions and the audit trail, on SQLAlchemy (case shares: ``case_repository``)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from evidence.access import Principal, Role, check_password, check_username
 from evidence.audit import AuditEvent
-from evidence.errors import Conflict, InvalidInput, NotFound
+from evidence.errors import Conflict, NotFound
 from evidence.model import utcnow
 from storage.passwords import hash_password, verify_password
 from storage.unit_of_work import run_once, unit_of_work_factory
-from storage.web_tables import CaseShareRow, TokenRow, UserRow
+from storage.web_tables import TokenRow, UserRow
 
 TOKEN_LIFETIME = timedelta(hours=8)
 
@@ -186,39 +186,3 @@ class WebRepository:
 
     def audit(self, target: str | None = None, limit: int | None = None) -> list[AuditEvent]:
         return run_once(self.new_uow, lambda uow: uow.audit.events(target, limit))
-
-    def share_case(self, urn: str, name: str, shared_by: str) -> None:
-        with self.sessions.begin() as session:
-            user = self._user(session, name)
-            if user.role != Role.CPS.value:
-                raise InvalidInput(f"user {name}: cases are shared with CPS users only")
-            exists = session.scalars(
-                select(CaseShareRow).where(
-                    CaseShareRow.case_urn == urn, CaseShareRow.user_id == user.id
-                )
-            ).first()
-            if exists is None:
-                session.add(
-                    CaseShareRow(
-                        case_urn=urn, user_id=user.id, shared_by=shared_by, shared_at=utcnow()
-                    )
-                )
-
-    def shared_cases(self, name: str) -> set[str]:
-        query = (
-            select(CaseShareRow.case_urn)
-            .join(UserRow, UserRow.id == CaseShareRow.user_id)
-            .where(UserRow.name == name)
-        )
-        with self.sessions() as session:
-            return set(session.scalars(query))
-
-    def case_shares(self, urn: str) -> list[str]:
-        query = (
-            select(UserRow.name)
-            .join(CaseShareRow, UserRow.id == CaseShareRow.user_id)
-            .where(CaseShareRow.case_urn == urn)
-            .order_by(UserRow.name)
-        )
-        with self.sessions() as session:
-            return list(session.scalars(query))

@@ -29,7 +29,7 @@ def export(
     """Write the case's exhibits as a signed BagIt bundle the CPS can verify offline."""
     from bundle_verifier.bundle import verify_bundle
     from storage.bootstrap import get_services
-    from storage.case_service import export_case_bundle
+    from storage.case_export import export_case_bundle
 
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"{out_dir}: not a folder")

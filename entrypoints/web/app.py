@@ -121,7 +121,7 @@ def _audit_refusal(request: Request, refusal: PermissionDenied) -> None:
     the route; the answer itself stays the same whether or not the item exists.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:
+    if principal is None or refusal.recorded:
         return
     context: WebContext = request.app.state.context
     path = request.url.path[:MAX_AUDITED_PATH]

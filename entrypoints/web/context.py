@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from evidence.access import Principal, Role
+from evidence.access import Principal
 from evidence.audit import AuditEvent
+from evidence.services.cases import shared_exhibit_ids
 from storage.bootstrap import Services
-from storage.case_service import item_ids_for_case
 from storage.sign_in_throttle import SignInThrottle
 from storage.web_repository import WebRepository
 
@@ -45,12 +45,8 @@ class WebContext:
 
     def shared_item_ids(self, principal: Principal) -> set[str]:
         """Items a CPS user may see: the exhibits of the cases shared with them."""
-        if principal.role is not Role.CPS:
-            return set()
-        shared: set[str] = set()
-        for urn in self.users.shared_cases(principal.name):
-            shared |= item_ids_for_case(self.services, urn)
-        return shared
+        with self.services.unit_of_work() as uow:
+            return shared_exhibit_ids(uow, principal)
 
 
 def client_address(request: Request) -> str:

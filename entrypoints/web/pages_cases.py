@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_cases import bundle_download, visible_case, visible_cases
+from entrypoints.web.callers import PageCaller, Work
+from entrypoints.web.case_bundles import bundle_download
 from entrypoints.web.pages import render, require_csrf
 from entrypoints.web.security import Context, PageSession
-from evidence.access import Permission, Role
 from evidence.cases import TimelineEntry
-from storage import case_service
+from evidence.services import cases
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,29 +37,30 @@ def timeline_axis(entries: list[TimelineEntry]) -> dict[str, Any]:
 
 
 @router.get("/cases")
-def cases_page(request: Request, context: Context, session: PageSession) -> Response:
-    found = visible_cases(context, request, session[0], {"page": True})
+def cases_page(
+    request: Request, context: Context, session: PageSession, caller: PageCaller, uow: Work
+) -> Response:
+    found = [listing.as_dict() for listing in cases.list_cases(uow, caller, page=True)]
     return render(request, context, "cases.html", session, {"cases": found})
 
 
 @router.get("/cases/{urn}")
-def case_page(urn: str, request: Request, context: Context, session: PageSession) -> Response:
-    principal = session[0]
-    found = visible_case(context, principal, urn)
-    context.audit(request, principal, "view-case", f"case:{found}", {"page": True})
-    entries = case_service.case_timeline(context.services, found)
+def case_page(
+    urn: str,
+    request: Request,
+    context: Context,
+    session: PageSession,
+    caller: PageCaller,
+    uow: Work,
+) -> Response:
+    view = cases.show_case(uow, caller, urn, page=True)
+    entries = view.timeline
     values = {
-        "case": case_service.show_case(context.services, found),
+        "case": view.as_dict(),
         "timeline": entries,
         "axis": timeline_axis(entries),
-        "shared_with": context.users.case_shares(found),
-        "cps_users": [
-            account.name
-            for account in context.users.users()
-            if account.role == Role.CPS.value and not account.disabled
-        ]
-        if principal.may(Permission.SHARE_CASES)
-        else [],
+        "shared_with": view.shared_with,
+        "cps_users": view.share_candidates,
     }
     return render(request, context, "case.html", session, values)
 
@@ -67,30 +68,25 @@ def case_page(urn: str, request: Request, context: Context, session: PageSession
 @router.post("/cases/{urn}/bundle")
 def case_bundle(
     urn: str,
-    request: Request,
     context: Context,
     session: PageSession,
+    caller: PageCaller,
+    uow: Work,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(session, csrf_token)
-    principal = session[0]
-    principal.require(Permission.DOWNLOAD_BUNDLES)
-    return bundle_download(context, request, principal, visible_case(context, principal, urn))
+    return bundle_download(context.services, caller, uow, urn)
 
 
 @router.post("/cases/{urn}/share")
 def case_share(
     urn: str,
-    request: Request,
-    context: Context,
     session: PageSession,
+    caller: PageCaller,
+    uow: Work,
     user: Annotated[str, Form(max_length=64)],
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(session, csrf_token)
-    principal = session[0]
-    principal.require(Permission.SHARE_CASES)
-    found = visible_case(context, principal, urn)
-    context.users.share_case(found, user, principal.name)
-    context.audit(request, principal, "share-case", f"case:{found}", {"with": user})
+    found, _ = cases.share_case(uow, caller, urn, user)
     return RedirectResponse(f"/cases/{found}", status_code=303)

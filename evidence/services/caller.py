@@ -17,11 +17,13 @@ CONSOLE_ROLES = (*ACCOUNT_ROLES, Role.CONSOLE)
 @dataclass(frozen=True)
 class Caller:
     """A principal, where the request came from (a client address, or ``console:HOST``),
-    and the host doing the work (the custody log's ``where``)."""
+    and the host doing the work (the custody log's ``where``). ``request`` is the web
+    request's method and path, which a recorded refusal names (None at the console)."""
 
     principal: Principal
     address: str
     host: str = socket.gethostname()
+    request: tuple[str, str] | None = None
 
     @property
     def actor(self) -> Actor:

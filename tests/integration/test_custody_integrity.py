@@ -23,7 +23,6 @@ from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
 from evidence.transcripts import FAILED, Transcript
-from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
@@ -31,6 +30,7 @@ from storage.tables import CustodyRow, ItemRow
 from storage.transcript_repository import SqlTranscriptRepository
 from storage.unit_of_work import SqlRepository
 from storage.web_repository import WebRepository
+from tests.fixtures import case_desk
 
 PC = Actor("PC4521", "dock-01")
 DC = Actor("DC1001", "desk-01")
@@ -134,7 +134,7 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
     with pytest.raises(FixityError, match="event 5 is missing"):
         services.repo.append_event(item.id, "presented-again", PC, {"path": "call.wav"})
     with pytest.raises(FixityError, match="event 5 is missing"):
-        case_service.create_case(services, "01YZ1234524", DC, incidents=["CAD-417"])
+        case_desk.create_case(services, "01YZ1234524", DC, incidents=["CAD-417"])
     transcripts = SqlTranscriptRepository(services.engine, services.repo)
     failed = Transcript(uuid.uuid4().hex, item.id, 1, FAILED, None, (), {}, utcnow(), "x")
     with pytest.raises(FixityError, match="event 5 is missing"):
