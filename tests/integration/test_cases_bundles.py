@@ -10,11 +10,12 @@ from pathlib import Path
 
 import bagit
 import pytest
+from sqlalchemy import update
 
 from bundle_verifier.bundle import verify_bundle
 from evidence.cases import Person
 from evidence.custody import Actor, verify_chain
-from evidence.errors import Conflict, FixityError, InvalidInput, NotFound
+from evidence.errors import Conflict, CustodyBroken, FixityError, InvalidInput, NotFound
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
@@ -22,6 +23,7 @@ from storage.bootstrap import Services
 from storage.case_export import export_case_bundle
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
+from storage.tables import ItemRow
 from storage.unit_of_work import SqlRepository
 from tests.fixtures import case_desk
 
@@ -102,6 +104,24 @@ def test_case_create_links_held_items_by_incident_with_custody_events(services: 
     )
     with pytest.raises(Conflict, match="already exists"):
         case_desk.create_case(services, URN, DC)
+
+
+def test_a_case_whose_last_link_fails_is_not_created_at_all(services: Services) -> None:
+    first = held(services, "first.mp4")
+    last = held(services, "last.mp4", at=T0 + timedelta(minutes=5))
+    with services.engine.begin() as connection:
+        # The last item's chain no longer ends at its recorded head: appending is refused.
+        connection.execute(
+            update(ItemRow).where(ItemRow.id == last.id).values(custody_head="0" * 64)
+        )
+    with pytest.raises(CustodyBroken, match=last.id):
+        case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
+    with services.unit_of_work() as uow, pytest.raises(NotFound, match="not found"):
+        uow.cases.get(URN)
+    with services.unit_of_work() as uow:
+        assert uow.cases.link(URN, first.id) is None
+        assert [e.action for e in uow.audit.events()] == ["custody-break"]
+    assert [e.action for e in services.repo.custody(first.id)] == ["received"]
 
 
 def test_exhibit_refs_use_initials_stay_unique_and_survive_unlink(services: Services) -> None:
