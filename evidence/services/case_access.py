@@ -24,8 +24,8 @@ def visible_case(
     Only those who see every case learn that a URN does not exist; a CPS user is refused
     alike for a case not shared with them and for one that is not there.
     """
-    require(uow, caller, permission, f"case:{urn}")
-    require(uow, caller, Permission.VIEW_CASES, f"case:{urn}")
+    for needed in dict.fromkeys((permission, Permission.VIEW_CASES)):
+        require(uow, caller, needed, f"case:{urn}")
     principal = caller.principal
     if principal.sees_everything:
         return uow.cases.get(urn, lock=lock)
