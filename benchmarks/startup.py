@@ -31,10 +31,11 @@ LIBRARIES = "import sqlalchemy.orm, pydantic_settings, typer, rich.console, rich
 def make_home(home: Path) -> str:
     """Ingest three generated recordings and open a case on their incident; return an id."""
     os.environ["EVIDENCE_HOME"] = str(home)
-    from evidence.custody import Actor
     from evidence.ingest import IngestOptions
+    from evidence.services.caller import console_caller
+    from evidence.services.case_links import link_window
+    from evidence.services.cases import create_case
     from storage.bootstrap import get_services
-    from storage.case_service import create_case
 
     dock = home.parent / "dock"
     dock.mkdir()
@@ -50,7 +51,14 @@ def make_home(home: Path) -> str:
     ids = [o.id for o in outcomes if o.status == "ingested" and o.id]
     if len(ids) != 3:
         raise SystemExit(f"could not build the benchmark home: {outcomes}")
-    create_case(services, URN, Actor.current("PC4521"), incidents=[INCIDENT], title="Bench")
+    create_case(
+        services.unit_of_work(),
+        console_caller(services.settings.console_role, "PC4521"),
+        URN,
+        window=link_window(services.settings),
+        incidents=[INCIDENT],
+        title="Bench",
+    )
     return ids[0]
 
 

@@ -67,10 +67,6 @@ class BundleSource(Protocol):
         """The items linked to the case now, with their exhibit refs."""
         ...
 
-    def shared_with(self, urn: str, user: str) -> bool:
-        """Whether the case is shared with the CPS user ``user``."""
-        ...
-
     def transcript(self, item_id: str) -> Transcript | None:
         """The item's current transcript, if it has one."""
         ...

@@ -14,15 +14,33 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from evidence.errors import InvalidInput
+from evidence.errors import Conflict, InvalidInput
 from evidence.model import EvidenceItem, iso_utc
 
 URN_SHAPE = re.compile(r"^(\d{2})([A-Z]{2})(\d{5})(\d{2})$")
 EXHIBIT_REF = re.compile(r"^([A-Z0-9]{1,16})/([1-9]\d{0,5})$")
 ROLES = ("victim", "suspect", "witness", "officer")
-STATUSES = ("open", "charged", "no-further-action", "closed")
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CHARGED = "charged"
+    NO_FURTHER_ACTION = "no-further-action"
+    CLOSED = "closed"
+
+
+class LinkHow(StrEnum):
+    """How an item became an exhibit: its incident number, by hand, or a confirmed proposal."""
+
+    AUTO_INCIDENT = "auto-incident"
+    MANUAL = "manual"
+    CONFIRMED = "confirmed"
+
+
+STATUSES = tuple(CaseStatus)
 UNKNOWN_PRODUCER = "EX"
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -84,7 +102,7 @@ class Case:
     incidents: list[str] = field(default_factory=list)
     domestic_abuse: bool = False
     people: list[Person] = field(default_factory=list)
-    status: str = "open"
+    status: CaseStatus = CaseStatus.OPEN
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,7 +111,7 @@ class Case:
             "incidents": self.incidents,
             "domestic_abuse": self.domestic_abuse,
             "people": [p.as_dict() for p in self.people],
-            "status": self.status,
+            "status": self.status.value,
             "created_at": iso_utc(self.created_at),
             "created_by": self.created_by,
         }
@@ -101,20 +119,23 @@ class Case:
 
 @dataclass(frozen=True)
 class Link:
+    """An item as an exhibit of a case; an unlinked one stays (inactive) to keep its ref."""
+
     urn: str
     item_id: str
     exhibit_ref: str
-    how: str
+    how: LinkHow
     linked_by: str
     linked_at: datetime
     reason: str = ""
+    active: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "urn": self.urn,
             "item_id": self.item_id,
             "exhibit_ref": self.exhibit_ref,
-            "how": self.how,
+            "how": self.how.value,
             "linked_by": self.linked_by,
             "linked_at": iso_utc(self.linked_at),
             "reason": self.reason,
@@ -158,6 +179,32 @@ def next_exhibit_ref(prefix: str, taken: Iterable[str]) -> str:
         if (match := EXHIBIT_REF.match(ref)) and match.group(1) == prefix
     ]
     return f"{prefix}/{max(used, default=0) + 1}"
+
+
+def exhibit_ref_for(
+    case: Case,
+    item: EvidenceItem,
+    existing: Link | None,
+    wanted: str | None,
+    taken: Iterable[str],
+) -> str:
+    """The exhibit reference ``item`` is linked under in ``case``.
+
+    An item linked before keeps its reference, even after an unlink; otherwise the one
+    ``wanted``, if no other exhibit of the case has ever used it, or else the producer's next.
+    """
+    ref = validate_exhibit_ref(wanted) if wanted else None
+    if existing is not None:
+        if ref and ref != existing.exhibit_ref:
+            raise Conflict(
+                f"case {case.urn}: item {item.id} is exhibit {existing.exhibit_ref}; "
+                f"an exhibit keeps its reference, so it cannot become {ref}"
+            )
+        return existing.exhibit_ref
+    used = set(taken)
+    if ref in used:
+        raise Conflict(f"case {case.urn}: exhibit reference {ref} is already used")
+    return ref or next_exhibit_ref(producer_prefix(item.officer, case.people), used)
 
 
 def matches_incident(case_incidents: Iterable[str], item_incident: str | None) -> bool:
@@ -208,61 +255,3 @@ def window_suggestions(
                 )
                 break
     return proposals
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    exhibit_ref: str
-    item: EvidenceItem
-    start: datetime | None
-    end: datetime | None
-    overlaps: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "exhibit_ref": self.exhibit_ref,
-            "item_id": self.item.id,
-            "kind": self.item.kind,
-            "name": self.item.original_name,
-            "officer": self.item.officer,
-            "device": self.item.device,
-            "incident": self.item.incident,
-            "start": iso_utc(self.start) if self.start else None,
-            "end": iso_utc(self.end) if self.end else None,
-            "duration": self.item.duration,
-            "overlaps": list(self.overlaps),
-        }
-
-
-def build_timeline(exhibits: Iterable[tuple[str, EvidenceItem]]) -> list[TimelineEntry]:
-    """Every exhibit in absolute recorded time, earliest first; undated ones last.
-
-    ``overlaps`` names the exhibits recorded at the same time, so a 999 call and the
-    arrival on scene can be seen together.
-    """
-    spans = [(ref, item, recorded_span(item)) for ref, item in exhibits]
-    entries = []
-    for ref, item, span in spans:
-        overlapping = tuple(
-            other_ref
-            for other_ref, _, other in spans
-            if span and other and other_ref != ref and other[0] < span[1] and span[0] < other[1]
-        )
-        entries.append(
-            TimelineEntry(
-                exhibit_ref=ref,
-                item=item,
-                start=span[0] if span else None,
-                end=span[1] if span else None,
-                overlaps=overlapping,
-            )
-        )
-    return sorted(
-        entries,
-        key=lambda e: (e.start is None, e.start or EARLIEST, e.end or EARLIEST, ref_key(e)),
-    )
-
-
-def ref_key(entry: TimelineEntry) -> tuple[str, int]:
-    match = EXHIBIT_REF.match(entry.exhibit_ref)
-    return (match.group(1), int(match.group(2))) if match else (entry.exhibit_ref, 0)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Self
 
 from evidence.accounts import Tokens, Users
 from evidence.audit import AuditEvent
+from evidence.case_ports import Cases
 from evidence.custody import Actor
 from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
 from evidence.search import Hit, SearchFilters
@@ -254,6 +255,9 @@ class UnitOfWork(Protocol):
 
     @property
     def bundles(self) -> BundleSource: ...
+
+    @property
+    def cases(self) -> Cases: ...
 
     def __enter__(self) -> Self: ...
 

@@ -13,10 +13,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
+from evidence.services.case_links import link_ingested, link_window
 from flows.progress import report_done, report_total
 from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
-from storage.case_service import link_ingested
 from storage.tlog_service import checkpoint
 
 
@@ -98,7 +98,13 @@ def ingest_dock(
         outcomes.append(outcome)
         report_done("ingest", outcome)
     outcomes.sort(key=lambda o: o["path"])
-    link_ingested(get_services(), outcomes, IngestOptions(**options).actor)
+    services = get_services()
+    link_ingested(
+        services.unit_of_work(),
+        outcomes,
+        IngestOptions(**options).actor,
+        window=link_window(services.settings),
+    )
     # Sign what this batch added before transcription starts, then what transcription added.
     checkpoint(get_services())
     if transcribe:

@@ -18,6 +18,7 @@ from evidence.ports import EventStep
 from storage.accounts import SqlTokens, SqlUsers
 from storage.audit_trail import SqlAuditTrail
 from storage.bundle_source import SqlBundleSource
+from storage.case_repository import SqlCases
 from storage.repository import SqlItems
 from storage.search_session import SqlSearch
 from storage.sign_in_throttle import SqlSignInThrottle
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     throttle: SqlSignInThrottle
     tlog: SqlTransparencyLog
     bundles: SqlBundleSource
+    cases: SqlCases
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -54,7 +56,8 @@ class SqlUnitOfWork:
         self.tokens = SqlTokens(self.session)
         self.throttle = SqlSignInThrottle(self.session)
         self.tlog = SqlTransparencyLog(self.session)
-        self.bundles = SqlBundleSource(self.session)
+        self.cases = SqlCases(self.session)
+        self.bundles = SqlBundleSource(self.cases, self.transcripts)
         return self
 
     def __exit__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,9 +17,15 @@ from entrypoints.cli.output import (
     table,
 )
 from entrypoints.cli.services import get_services
-from evidence.cases import Link, Person, TimelineEntry
-from evidence.custody import Actor
+from evidence.case_timeline import TimelineEntry
+from evidence.cases import Link, Person
 from evidence.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from evidence.ports import UnitOfWork
+    from evidence.services.caller import Caller
 
 app = typer.Typer(
     name="case", help="Cases: link evidence as exhibits, timelines.", no_args_is_help=True
@@ -35,6 +41,20 @@ def parse_person(raw: str) -> Person:
     if not name:
         raise InvalidInput(f"--person {raw!r}: use ROLE:NAME or officer:NAME:COLLAR")
     return Person(role=role.strip().lower(), name=name.strip(), collar=collar.strip() or None)
+
+
+def session(officer: str | None = None) -> tuple[UnitOfWork, Caller]:
+    """A unit of work, and the person at the console (``--officer`` if given) as the caller."""
+    from evidence.services.caller import console_caller
+
+    services = get_services()
+    return services.unit_of_work(), console_caller(services.settings.console_role, officer)
+
+
+def window() -> timedelta:
+    from evidence.services.case_links import link_window
+
+    return link_window(get_services().settings)
 
 
 def link_rows(links: list[Link]) -> list[list[Any]]:
@@ -61,13 +81,13 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a case; items already held under its incident numbers are linked at once."""
-    from storage import case_service
+    from evidence.services.cases import create_case
 
     people = [parse_person(p) for p in person or []]
-    case, links = case_service.create_case(
-        get_services(),
+    case, links = create_case(
+        *session(officer),
         urn,
-        Actor.current(officer),
+        window=window(),
         title=title,
         incidents=incident or [],
         domestic_abuse=domestic_abuse,
@@ -93,13 +113,13 @@ def link(
     as_json: JsonFlag = False,
 ) -> None:
     """Link items to a case as exhibits (each link is a custody event)."""
-    from storage import case_service
+    from evidence.services.case_links import link_items
 
-    links = case_service.link_items(
-        get_services(),
+    links = link_items(
+        *session(officer),
         urn,
         item_ids,
-        Actor.current(officer),
+        window=window(),
         exhibit_ref=exhibit_ref,
         reason=reason,
     )
@@ -117,22 +137,22 @@ def unlink(
     officer: OfficerOption = None,
 ) -> None:
     """Remove an item from a case; its exhibit reference is not reused."""
-    from storage import case_service
+    from evidence.services.case_links import unlink_item
 
-    removed = case_service.unlink_item(get_services(), urn, item_id, Actor.current(officer), reason)
+    removed = unlink_item(*session(officer), urn, item_id, reason)
     err_console.print(f"item {removed.item_id} (exhibit {removed.exhibit_ref}) unlinked")
 
 
 @app.command()
 def show(urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False) -> None:
     """A case with its exhibits and open suggestions."""
-    from storage import case_service
+    from evidence.services.cases import show_case
 
-    case = case_service.show_case(get_services(), urn)
+    case = show_case(*session(), urn).as_dict()
     if as_json:
         print_json(case)
         return
-    facts = {k: v for k, v in case.items() if k not in ("exhibits", "suggestions")}
+    facts = {k: v for k, v in case.items() if k not in ("exhibits", "suggestions", "shared_with")}
     console.print(key_values(f"Case {case['urn']}", facts))
     rows = [
         [
@@ -158,18 +178,18 @@ def status(
     new_status: Annotated[str, typer.Argument(help="open, charged, no-further-action, closed.")],
 ) -> None:
     """Set a case's status."""
-    from storage import case_service
+    from evidence.services.cases import set_case_status
 
-    case = case_service.set_case_status(get_services(), urn, new_status)
+    case = set_case_status(*session(), urn, new_status)
     err_console.print(f"case {case.urn} is now {case.status}")
 
 
 @app.command("list")
 def list_cases(as_json: JsonFlag = False) -> None:
     """Every case, newest first."""
-    from storage import case_service
+    from evidence.services.cases import list_cases as listed
 
-    found = case_service.list_cases(get_services())
+    found = [listing.as_dict() for listing in listed(*session())]
     if as_json:
         print_json(found)
         return
@@ -184,9 +204,9 @@ def suggestions(
     urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False
 ) -> None:
     """Items proposed for the case (same officer, close in time) awaiting confirmation."""
-    from storage import case_service
+    from evidence.services.case_links import case_suggestions
 
-    found = case_service.case_suggestions(get_services(), urn)
+    found = case_suggestions(*session(), urn)
     if as_json:
         print_json([s.as_dict() for s in found])
         return
@@ -202,11 +222,9 @@ def confirm(
     as_json: JsonFlag = False,
 ) -> None:
     """Confirm a suggestion: the item is linked (a custody event naming the reason)."""
-    from storage import case_service
+    from evidence.services.case_links import confirm_suggestion
 
-    confirmed = case_service.confirm_suggestion(
-        get_services(), urn, item_id, Actor.current(officer)
-    )
+    confirmed = confirm_suggestion(*session(officer), urn, item_id, window=window())
     if as_json:
         print_json(confirmed.as_dict())
     else:
@@ -218,9 +236,9 @@ def timeline(
     urn: Annotated[str, typer.Argument(help="Case URN.")], as_json: JsonFlag = False
 ) -> None:
     """Every exhibit on one timeline in recorded (UTC) time, overlaps shown."""
-    from storage import case_service
+    from evidence.services.cases import case_timeline
 
-    entries = case_service.case_timeline(get_services(), urn)
+    entries = case_timeline(*session(), urn)
     if as_json:
         print_json([e.as_dict() for e in entries])
         return

@@ -152,9 +152,10 @@ def search(
     services = get_services()
     item_ids: set[str] | None = None
     if case is not None:
-        from storage.case_service import item_ids_for_case
+        from evidence.services.cases import exhibit_ids
 
-        item_ids = item_ids_for_case(services, case)
+        with services.unit_of_work() as uow:
+            item_ids = exhibit_ids(uow, case)
     filters = SearchFilters(
         item_ids=item_ids,
         officer=officer,

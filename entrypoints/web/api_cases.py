@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import socket
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from entrypoints.web.bundles import bundle_download
-from entrypoints.web.context import WebContext, client_address
-from entrypoints.web.security import ApiUser, Context
-from evidence.access import Permission, Principal, Role
-from evidence.cases import validate_urn
-from evidence.custody import Actor
-from evidence.errors import PermissionDenied
-from storage import case_service
+from entrypoints.web.case_models import (
+    CaseDetail,
+    CaseListed,
+    CreatedCase,
+    LinkOut,
+    Shares,
+    TimelineEntryOut,
+)
+from entrypoints.web.security import ApiCaller, Context, Uow
+from evidence.services import case_links, cases
+from evidence.services.case_links import link_window
 
 router = APIRouter(prefix="/api", tags=["cases"])
+
+ItemId = Annotated[str, Field(max_length=64)]
 
 
 class NewCase(BaseModel):
@@ -29,7 +34,7 @@ class NewCase(BaseModel):
 
 
 class NewLinks(BaseModel):
-    item_ids: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=100)
+    item_ids: list[ItemId] = Field(min_length=1, max_length=100)
     exhibit_ref: str | None = Field(default=None, max_length=32)
     reason: str = Field(default="", max_length=500)
 
@@ -38,109 +43,78 @@ class Share(BaseModel):
     user: str = Field(min_length=1, max_length=64)
 
 
-def web_actor(request: Request, principal: Principal) -> Actor:
-    """The custody log's actor for a change made through the web app."""
-    return Actor(
-        principal.name, f"{socket.gethostname()} (web app, from {client_address(request)})"
-    )
-
-
-def visible_case(context: WebContext, principal: Principal, urn: str) -> str:
-    """The case's URN if the principal may see it: every case for investigators, shared for CPS."""
-    principal.require(Permission.VIEW_CASES)
-    if principal.role is Role.CPS:
-        found = validate_urn(urn)
-        if found not in context.users.shared_cases(principal.name):
-            raise PermissionDenied(f"case {urn}: not shared with {principal.name}", f"case:{found}")
-        return found
-    return case_service.cases(context.services).get(urn).urn
-
-
-def visible_cases(
-    context: WebContext, request: Request, principal: Principal, details: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Every case for investigators, the shared ones for CPS; the listing is audited."""
-    principal.require(Permission.VIEW_CASES)
-    found = case_service.list_cases(context.services)
-    if principal.role is Role.CPS:
-        shared = context.users.shared_cases(principal.name)
-        found = [case for case in found if case["urn"] in shared]
-    listed = {"count": len(found), "cases": [case["urn"] for case in found], **details}
-    context.audit(request, principal, "list-cases", "cases", listed)
-    return found
-
-
 @router.get("/cases")
-def list_cases(principal: ApiUser, context: Context, request: Request) -> list[dict[str, Any]]:
-    return visible_cases(context, request, principal, {})
+def list_cases(caller: ApiCaller, uow: Uow) -> list[CaseListed]:
+    """Every case for investigators, the cases shared with them for CPS users."""
+    return [CaseListed.model_validate(found.as_dict()) for found in cases.list_cases(uow, caller)]
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED)
-def create_case(
-    new: NewCase, principal: ApiUser, context: Context, request: Request
-) -> dict[str, Any]:
+def create_case(new: NewCase, caller: ApiCaller, uow: Uow, context: Context) -> CreatedCase:
     """Create a case; items already held under its incident numbers are linked at once."""
-    principal.require(Permission.MANAGE_CASES)
-    case, links = case_service.create_case(
-        context.services,
+    case, links = cases.create_case(
+        uow,
+        caller,
         new.urn,
-        web_actor(request, principal),
+        window=link_window(context.services.settings),
         title=new.title,
         incidents=new.incidents,
         domestic_abuse=new.domestic_abuse,
     )
-    context.audit(request, principal, "create-case", f"case:{case.urn}", {"linked": len(links)})
-    return {**case.as_dict(), "links": [link.as_dict() for link in links]}
+    return CreatedCase.model_validate(
+        {**case.as_dict(), "links": [link.as_dict() for link in links]}
+    )
 
 
 @router.get("/cases/{urn}")
-def show_case(urn: str, principal: ApiUser, context: Context, request: Request) -> Any:
-    found = visible_case(context, principal, urn)
-    context.audit(request, principal, "view-case", f"case:{found}")
-    shown = case_service.show_case(context.services, found)
-    shown["shared_with"] = context.users.case_shares(found)
-    return shown
+def show_case(urn: str, caller: ApiCaller, uow: Uow) -> CaseDetail:
+    """The case with its exhibits, open proposals and the CPS users it is shared with."""
+    return CaseDetail.model_validate(cases.show_case(uow, caller, urn).as_dict())
 
 
 @router.post("/cases/{urn}/links", status_code=status.HTTP_201_CREATED)
 def link_items(
-    urn: str, links: NewLinks, principal: ApiUser, context: Context, request: Request
-) -> list[dict[str, Any]]:
-    principal.require(Permission.MANAGE_CASES)
-    found = visible_case(context, principal, urn)
-    made = case_service.link_items(
-        context.services,
-        found,
+    urn: str, links: NewLinks, caller: ApiCaller, uow: Uow, context: Context
+) -> list[LinkOut]:
+    made = case_links.link_items(
+        uow,
+        caller,
+        urn,
         links.item_ids,
-        web_actor(request, principal),
+        window=link_window(context.services.settings),
         exhibit_ref=links.exhibit_ref,
         reason=links.reason,
     )
-    details = {"items": [link.item_id for link in made]}
-    context.audit(request, principal, "link-items", f"case:{found}", details)
-    return [link.as_dict() for link in made]
+    return [LinkOut.model_validate(link.as_dict()) for link in made]
+
+
+@router.post("/cases/{urn}/suggestions/{item_id}/confirm", status_code=status.HTTP_201_CREATED)
+def confirm_suggestion(
+    urn: str,
+    item_id: Annotated[str, Path(max_length=64)],
+    caller: ApiCaller,
+    uow: Uow,
+    context: Context,
+) -> LinkOut:
+    """Confirm a proposed item: it is linked as an exhibit, naming the proposal's reason."""
+    link = case_links.confirm_suggestion(
+        uow, caller, urn, item_id, window=link_window(context.services.settings)
+    )
+    return LinkOut.model_validate(link.as_dict())
 
 
 @router.get("/cases/{urn}/timeline")
-def timeline(
-    urn: str, principal: ApiUser, context: Context, request: Request
-) -> list[dict[str, Any]]:
+def timeline(urn: str, caller: ApiCaller, uow: Uow) -> list[TimelineEntryOut]:
     """The exhibits in recorded time, 999 calls and BWV together, with their overlaps."""
-    found = visible_case(context, principal, urn)
-    context.audit(request, principal, "view-timeline", f"case:{found}")
-    return [entry.as_dict() for entry in case_service.case_timeline(context.services, found)]
+    entries = cases.case_timeline(uow, caller, urn)
+    return [TimelineEntryOut.model_validate(entry.as_dict()) for entry in entries]
 
 
 @router.post("/cases/{urn}/share")
-def share_case(
-    urn: str, share: Share, principal: ApiUser, context: Context, request: Request
-) -> dict[str, Any]:
+def share_case(urn: str, share: Share, caller: ApiCaller, uow: Uow) -> Shares:
     """Share a case with a CPS user: they see it, its exhibits, and may download bundles."""
-    principal.require(Permission.SHARE_CASES)
-    found = visible_case(context, principal, urn)
-    context.users.share_case(found, share.user, principal.name)
-    context.audit(request, principal, "share-case", f"case:{found}", {"with": share.user})
-    return {"urn": found, "shared_with": context.users.case_shares(found)}
+    found, shared = cases.share_case(uow, caller, urn, share.user)
+    return Shares(urn=found, shared_with=shared)
 
 
 @router.post(
@@ -148,6 +122,6 @@ def share_case(
     response_class=FileResponse,
     responses={200: {"content": {"application/zip": {}}}},
 )
-def export_bundle(urn: str, principal: ApiUser, context: Context, request: Request) -> FileResponse:
+def export_bundle(urn: str, caller: ApiCaller, uow: Uow, context: Context) -> FileResponse:
     """Export the case as a signed CPS bundle and download it as a zip file."""
-    return bundle_download(context, request, principal, urn)
+    return bundle_download(context, caller, urn)

@@ -35,7 +35,6 @@ from evidence.services.caller import Caller
 from evidence.throttle import sign_in_rules
 from storage.bootstrap import Services, get_services
 from storage.passwords import Argon2Passwords
-from storage.web_repository import WebRepository
 
 MAX_AUDITED_PATH = 255
 
@@ -65,7 +64,6 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.upload_worker = worker
     app.state.context = WebContext(
         services=services,
-        users=WebRepository(services.engine),
         templates=templates(),
         passwords=Argon2Passwords(),
         sign_in_rules=sign_in_rules(services.settings),

@@ -16,7 +16,6 @@ from evidence.services.caller import Caller
 from evidence.services.caller import audit as record
 from evidence.throttle import SignInRules
 from storage.bootstrap import Services
-from storage.web_repository import WebRepository
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -25,7 +24,6 @@ STATIC_DIR = Path(__file__).with_name("static")
 @dataclass
 class WebContext:
     services: Services
-    users: WebRepository
     templates: Jinja2Templates
     passwords: PasswordHasher
     sign_in_rules: SignInRules

@@ -7,14 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from entrypoints.web.api_cases import visible_case, visible_cases
 from entrypoints.web.bundles import bundle_download
 from entrypoints.web.pages import render
 from entrypoints.web.security import Context, PageCaller, PageSession, Uow
-from evidence.access import Permission
-from evidence.cases import TimelineEntry
-from evidence.services import users
-from storage import case_service
+from evidence.case_timeline import TimelineEntry
+from evidence.services import cases
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,8 +36,10 @@ def timeline_axis(entries: list[TimelineEntry]) -> dict[str, Any]:
 
 
 @router.get("/cases")
-def cases_page(request: Request, context: Context, session: PageSession) -> Response:
-    found = visible_cases(context, request, session[0], {"page": True})
+def cases_page(
+    request: Request, context: Context, session: PageSession, caller: PageCaller, uow: Uow
+) -> Response:
+    found = [listing.as_dict() for listing in cases.list_cases(uow, caller, page=True)]
     return render(request, context, "cases.html", session, {"cases": found})
 
 
@@ -49,20 +48,18 @@ def case_page(
     urn: str,
     request: Request,
     context: Context,
-    uow: Uow,
     session: PageSession,
     caller: PageCaller,
+    uow: Uow,
 ) -> Response:
-    principal = session[0]
-    found = visible_case(context, principal, urn)
-    context.audit(request, principal, "view-case", f"case:{found}", {"page": True})
-    entries = case_service.case_timeline(context.services, found)
+    view = cases.show_case(uow, caller, urn, page=True)
+    entries = view.timeline
     values = {
-        "case": case_service.show_case(context.services, found),
+        "case": view.as_dict(),
         "timeline": entries,
         "axis": timeline_axis(entries),
-        "shared_with": context.users.case_shares(found),
-        "cps_users": users.cps_users(uow, caller),
+        "shared_with": view.shared_with,
+        "cps_users": view.share_candidates,
     }
     return render(request, context, "case.html", session, values)
 
@@ -70,24 +67,20 @@ def case_page(
 @router.post("/cases/{urn}/bundle")
 def case_bundle(
     urn: str,
-    request: Request,
     context: Context,
     session: PageSession,
+    caller: PageCaller,
 ) -> Response:
-    return bundle_download(context, request, session[0], urn)
+    return bundle_download(context, caller, urn)
 
 
 @router.post("/cases/{urn}/share")
 def case_share(
     urn: str,
-    request: Request,
-    context: Context,
     session: PageSession,
+    caller: PageCaller,
+    uow: Uow,
     user: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    principal = session[0]
-    principal.require(Permission.SHARE_CASES)
-    found = visible_case(context, principal, urn)
-    context.users.share_case(found, user, principal.name)
-    context.audit(request, principal, "share-case", f"case:{found}", {"with": user})
+    found, _ = cases.share_case(uow, caller, urn, user)
     return RedirectResponse(f"/cases/{found}", status_code=303)

@@ -9,6 +9,7 @@ every route that takes a session, so no route can forget it; a refusal is audite
 from __future__ import annotations
 
 import hmac
+import socket
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -125,8 +126,11 @@ MAX_AUDITED_PATH = 255
 def web_caller(request: Request, principal: Principal) -> Caller:
     """The principal, the client's address (the proxy's client, when ``evidence serve
     --trusted-proxy`` names the proxy), and the request a refusal's record names."""
+    address = client_address(request)
     asked = {"method": request.method, "path": request.url.path[:MAX_AUDITED_PATH]}
-    return Caller(principal, client_address(request), request=asked)
+    # The custody log's "where" for web work, as it has always been written.
+    host = f"{socket.gethostname()} (web app, from {address})"
+    return Caller(principal, address, host, request=asked)
 
 
 def api_caller(request: Request, principal: ApiUser) -> Caller:

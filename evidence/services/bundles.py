@@ -23,7 +23,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from evidence.access import Permission, Role
+from evidence.access import Permission
 from evidence.bagit_writer import BagWriter
 from evidence.bundle import (
     ABANDONED_ACTION,
@@ -35,11 +35,11 @@ from evidence.bundle import (
     staging_paths,
     transcript_files,
 )
-from evidence.cases import Case, validate_urn
-from evidence.errors import InvalidInput, PermissionDenied
+from evidence.errors import InvalidInput
 from evidence.model import CustodyEvent, iso_utc, utcnow
 from evidence.ports import UnitOfWork
 from evidence.services.caller import Caller, audit
+from evidence.services.case_access import visible_case
 from evidence.services.log import Installation
 from evidence.tlog import Cut
 from evidence.tlog_bundle import BundleLog, ExhibitEvents, bundle_log
@@ -79,7 +79,7 @@ def read_case(
     uow: UnitOfWork, caller: Caller, installation: Installation, urn: str
 ) -> BundleInputs:
     with uow:
-        case = exportable_case(uow, caller, urn)
+        case = visible_case(uow, caller, urn, Permission.DOWNLOAD_BUNDLES)
         exhibits = sorted(uow.bundles.exhibits(case.urn), key=lambda e: e.exhibit_ref)
         if not exhibits:
             raise InvalidInput(
@@ -96,25 +96,6 @@ def read_case(
         organisation=installation.organisation,
         exported_at=iso_utc(utcnow()),
     )
-
-
-def exportable_case(uow: UnitOfWork, caller: Caller, urn: str) -> Case:
-    """The case, if the caller may download its bundle: every case for investigators (and
-    the console), only the cases shared with them for CPS lawyers. A refusal is recorded
-    and committed, then raised."""
-    principal = caller.principal
-    try:
-        principal.require(Permission.DOWNLOAD_BUNDLES)
-        if principal.role is Role.CPS and not uow.bundles.shared_with(urn, principal.name):
-            found = validate_urn(urn)
-            raise PermissionDenied(f"case {urn}: not shared with {principal.name}", f"case:{found}")
-    except PermissionDenied as refusal:
-        target = refusal.target or f"case:{urn}"
-        audit(uow, caller, REFUSED_AUDIT, target, {"reason": str(refusal)})
-        uow.commit()
-        refusal.recorded = True
-        raise
-    return uow.bundles.case(urn)
 
 
 def record_exports(

@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidence.access import require_item
-from evidence.errors import CustodyBroken, NotFound
+from evidence.errors import CustodyBroken
 from evidence.fixity import FixityCheck, check_action, log_problems, stored_problems
 from evidence.model import EvidenceItem
 from evidence.ports import ObjectStore, UnitOfWork
 from evidence.services.caller import Caller
+from evidence.services.items import visible_item
+from evidence.services.refusals import refusals_recorded
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class ItemCheck:
 
 def check_item(uow: UnitOfWork, caller: Caller, store: ObjectStore, item_id: str) -> ItemCheck:
     """Check one item (an id or a unique prefix) and record the check in its custody log."""
-    with uow:
-        item = readable_item(uow, caller, item_id)
+    with uow, refusals_recorded(uow, caller):
+        item = visible_item(uow, caller, item_id)
     check = FixityCheck(problems=stored_problems(store, item))
     try:
         with uow:
@@ -69,12 +70,3 @@ def item_ids(uow: UnitOfWork) -> list[str]:
 def check_all(uow: UnitOfWork, caller: Caller, store: ObjectStore) -> list[ItemCheck]:
     """Check every item, one after the other (the scheduled audit runs them in parallel)."""
     return [check_item(uow, caller, store, item_id) for item_id in item_ids(uow)]
-
-
-def readable_item(uow: UnitOfWork, caller: Caller, item_id: str) -> EvidenceItem:
-    """The item, if the caller may see it; a refusal that does not reveal whether it exists."""
-    try:
-        found: EvidenceItem | None = uow.items.get_item(item_id)
-    except NotFound:
-        found = None
-    return require_item(caller.principal, found, item_id)

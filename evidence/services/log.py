@@ -13,7 +13,8 @@ from typing import Any
 
 from evidence.ports import ObjectStore, UnitOfWork
 from evidence.services.caller import Caller
-from evidence.services.fixity import readable_item
+from evidence.services.items import visible_item
+from evidence.services.refusals import refusals_recorded
 from evidence.signing import SigningKey
 from evidence.tlog import Notary, StoredCheckpoint, TimeStamper, write_checkpoint
 from evidence.tlog_check import LogReport, check_log
@@ -50,8 +51,8 @@ def prove_item(
     uow: UnitOfWork, caller: Caller, installation: Installation, item_id: str
 ) -> dict[str, Any]:
     """Inclusion proofs of the item's custody events against the newest checkpoint."""
-    with uow:
-        item = readable_item(uow, caller, item_id)
+    with uow, refusals_recorded(uow, caller):
+        item = visible_item(uow, caller, item_id)
         events = uow.items.custody(item.id)
         return item_proofs(uow.tlog, installation.store, installation.notary, item.id, events)
 

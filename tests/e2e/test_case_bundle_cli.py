@@ -14,6 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from entrypoints.sample_dock import call_recording, silent_video
+from evidence.settings import Settings
+from storage.database import make_engine
+from storage.unit_of_work import unit_of_work_factory
 from tests.fixtures.cli import Cli
 
 URN = "01YZ1234524"
@@ -222,3 +225,19 @@ def test_bad_urn_and_unknown_case_are_clear_errors(exported: dict) -> None:
     assert cli("case", "status", URN, "shelved").returncode == 2
     custody = cli("custody", exported["ids"]["arrest.mp4"], "--json").json()
     assert [e["action"] for e in custody][-2:] == ["exported-to-cps", "case-unlinked"]
+
+
+def test_case_commands_are_audited_as_the_console(exported: dict) -> None:
+    root: Path = exported["root"]
+    engine = make_engine(Settings(home=root / "home").resolved_database_url)
+    try:
+        with unit_of_work_factory(engine)() as uow:
+            events = uow.audit.events(f"case:{URN}")
+    finally:
+        engine.dispose()
+    done = [(e.action, e.actor, e.role) for e in events]
+    assert done[0][0] == "create-case" and done[0][2] == "console"
+    assert ("confirm-suggestion", "DC1001", "console") in done
+    assert [a for a, _, _ in done].count("view-timeline") == 2
+    assert {"view-case", "view-suggestions"} <= {a for a, _, _ in done}
+    assert all(e.address.startswith("console:") for e in events)

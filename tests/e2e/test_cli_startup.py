@@ -17,7 +17,7 @@ import pytest
 from evidence.custody import Actor
 from evidence.ingest import IngestOptions
 from storage.bootstrap import get_services, reset_services
-from storage.case_service import create_case
+from tests.fixtures.case_desk import create_case
 
 URN = "01YZ1234524"
 HEAVY = [

@@ -8,7 +8,7 @@ from cryptography import x509
 
 from bundle_verifier.bundle import verify_bundle
 from evidence.custody import Actor
-from storage import case_service
+from tests.fixtures import case_desk
 from tests.fixtures.bundles import export_as
 from tests.integration.test_tlog_tsa import build, hold, tsa
 
@@ -23,9 +23,9 @@ def test_exported_time_stamps_verify_against_the_tsa_root(
     try:
         hold(services, b"stamped media" * 100)
         actor = Actor("DC1001", "desk-01")
-        case_service.create_case(services, "01YZ1234524", actor, title="Stamped")
+        case_desk.create_case(services, "01YZ1234524", actor, title="Stamped")
         [item] = services.repo.list_items()
-        case_service.link_items(services, "01YZ1234524", [item.id], actor)
+        case_desk.link_items(services, "01YZ1234524", [item.id], actor)
         export_as(services, "01YZ1234524", tmp_path / "first", actor)
         bundle = export_as(services, "01YZ1234524", tmp_path / "out", actor)
     finally:

@@ -23,11 +23,11 @@ from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
 from evidence.signing import signing_key
-from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.unit_of_work import SqlRepository
+from tests.fixtures import case_desk
 from tests.fixtures.bundles import export_as, resign
 
 URN = "01YZ1234524"
@@ -70,7 +70,7 @@ def bundle(services: Services, tmp_path: Path) -> Path:
         )
         actor = Actor(officer, "dock-01")
         services.repo.add_item(item, [("received", actor, item.sha256, {}, utcnow())])
-    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
+    case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
     return export_as(services, URN, tmp_path / "out", DC)
 
 

@@ -12,19 +12,22 @@ from typing import Any
 
 import bagit
 import pytest
+from sqlalchemy import update
 
 from bundle_verifier.bundle import verify_bundle
+from evidence.cases import Person
 from evidence.custody import Actor, verify_chain
-from evidence.errors import Conflict, FixityError, InvalidInput, NotFound
+from evidence.errors import Conflict, CustodyBroken, FixityError, InvalidInput, NotFound
 from evidence.model import EvidenceItem, utcnow
 from evidence.ports import ObjectStore
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
-from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
+from storage.tables import ItemRow
 from storage.unit_of_work import SqlRepository
+from tests.fixtures import case_desk
 from tests.fixtures.bundles import console_as, export_as
 
 URN = "01YZ1234524"
@@ -86,7 +89,7 @@ def test_case_create_links_held_items_by_incident_with_custody_events(services: 
     call = held(services, "call.wav", officer="CH1187", kind="call")
     bwv = held(services, "bwv.mp4", at=T0 + timedelta(minutes=1))
     held(services, "other.mp4", incident="CAD-OTHER")
-    case, links = case_service.create_case(
+    case, links = case_desk.create_case(
         services, "01yz1234524", DC, incidents=[INCIDENT.lower()], title="Assault"
     )
     assert case.incidents == [INCIDENT]
@@ -94,7 +97,7 @@ def test_case_create_links_held_items_by_incident_with_custody_events(services: 
         (call.id, "CH1187/1"),
         (bwv.id, "PC4521/1"),
     }
-    assert case_service.item_ids_for_case(services, URN) == {call.id, bwv.id}
+    assert case_desk.item_ids_for_case(services, URN) == {call.id, bwv.id}
     event = services.repo.custody(bwv.id)[-1]
     assert (event.action, event.actor, event.details["urn"]) == ("case-linked", "DC1001", URN)
     assert event.details["how"] == "auto-incident"
@@ -103,73 +106,89 @@ def test_case_create_links_held_items_by_incident_with_custody_events(services: 
         == []
     )
     with pytest.raises(Conflict, match="already exists"):
-        case_service.create_case(services, URN, DC)
+        case_desk.create_case(services, URN, DC)
+
+
+def test_a_case_whose_last_link_fails_is_not_created_at_all(services: Services) -> None:
+    first = held(services, "first.mp4")
+    last = held(services, "last.mp4", at=T0 + timedelta(minutes=5))
+    with services.engine.begin() as connection:
+        # The last item's chain no longer ends at its recorded head: appending is refused.
+        connection.execute(
+            update(ItemRow).where(ItemRow.id == last.id).values(custody_head="0" * 64)
+        )
+    with pytest.raises(CustodyBroken, match=last.id):
+        case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
+    with services.unit_of_work() as uow, pytest.raises(NotFound, match="not found"):
+        uow.cases.get(URN)
+    with services.unit_of_work() as uow:
+        assert uow.cases.link(URN, first.id) is None
+        assert [e.action for e in uow.audit.events()] == ["custody-break"]
+    assert [e.action for e in services.repo.custody(first.id)] == ["received"]
 
 
 def test_exhibit_refs_use_initials_stay_unique_and_survive_unlink(services: Services) -> None:
-    case_service.create_case(
-        services, URN, DC, people=[case_service.Person("officer", "John Smith", "PC4521")]
-    )
+    case_desk.create_case(services, URN, DC, people=[Person("officer", "John Smith", "PC4521")])
     first = held(services, "one.mp4", incident=None)
     second = held(services, "two.mp4", incident=None, at=T0 + timedelta(days=1))
     third = held(services, "three.mp4", incident=None, at=T0 + timedelta(days=2))
-    [link] = case_service.link_items(services, URN, [first.id[:8]], DC)
+    [link] = case_desk.link_items(services, URN, [first.id[:8]], DC)
     assert link.exhibit_ref == "JS/1"
     with pytest.raises(Conflict, match="JS/1 is already used"):
-        case_service.link_items(services, URN, [second.id], DC, exhibit_ref="js/1")
+        case_desk.link_items(services, URN, [second.id], DC, exhibit_ref="js/1")
     assert (
-        case_service.link_items(services, URN, [second.id], DC, exhibit_ref="JS/7")[0].exhibit_ref
+        case_desk.link_items(services, URN, [second.id], DC, exhibit_ref="JS/7")[0].exhibit_ref
         == "JS/7"
     )
-    assert case_service.link_items(services, URN, [third.id], DC)[0].exhibit_ref == "JS/8"
+    assert case_desk.link_items(services, URN, [third.id], DC)[0].exhibit_ref == "JS/8"
     with pytest.raises(InvalidInput, match="needs a reason"):
-        case_service.unlink_item(services, URN, first.id, DC, " ")
-    case_service.unlink_item(services, URN, first.id, DC, "wrong job")
-    assert first.id not in case_service.item_ids_for_case(services, URN)
+        case_desk.unlink_item(services, URN, first.id, DC, " ")
+    case_desk.unlink_item(services, URN, first.id, DC, "wrong job")
+    assert first.id not in case_desk.item_ids_for_case(services, URN)
     unlinked = services.repo.custody(first.id)[-1]
     assert unlinked.action == "case-unlinked" and unlinked.details["reason"] == "wrong job"
     with pytest.raises(NotFound, match="not linked"):
-        case_service.unlink_item(services, URN, first.id, DC, "again")
-    assert case_service.link_items(services, URN, [first.id], DC)[0].exhibit_ref == "JS/1"
+        case_desk.unlink_item(services, URN, first.id, DC, "again")
+    assert case_desk.link_items(services, URN, [first.id], DC)[0].exhibit_ref == "JS/1"
 
 
 def test_an_item_may_belong_to_several_cases(services: Services) -> None:
     item = held(services, "shared.mp4")
-    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
-    _, links = case_service.create_case(services, "01YZ7654324", DC, incidents=[INCIDENT])
+    case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
+    _, links = case_desk.create_case(services, "01YZ7654324", DC, incidents=[INCIDENT])
     assert [link.item_id for link in links] == [item.id]
     linked = [e.details["urn"] for e in services.repo.custody(item.id) if e.action == "case-linked"]
     assert linked == [URN, "01YZ7654324"]
 
 
 def test_new_items_auto_link_and_same_officer_nearby_is_suggested(services: Services) -> None:
-    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
+    case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
     bwv = held(services, "bwv.mp4")
     nearby = held(services, "nearby.mp4", incident=None, at=T0 + timedelta(minutes=50))
     far = held(services, "far.mp4", incident=None, at=T0 + timedelta(hours=5))
     stranger = held(services, "x.mp4", officer="PC9", incident=None, at=T0)
-    links = case_service.link_ingested(
+    links = case_desk.link_ingested(
         services,
         [{"status": "ingested", "id": i.id} for i in (bwv, nearby, far, stranger)]
         + [{"status": "rejected", "path": "bad.mp4"}],
         DC,
     )
     assert [link.item_id for link in links] == [bwv.id]
-    proposals = case_service.case_suggestions(services, URN)
+    proposals = case_desk.case_suggestions(services, URN)
     assert [(p.item_id, p.related_item_id) for p in proposals] == [(nearby.id, bwv.id)]
-    assert nearby.id not in case_service.item_ids_for_case(services, URN)
-    confirmed = case_service.confirm_suggestion(services, URN, nearby.id, DC)
+    assert nearby.id not in case_desk.item_ids_for_case(services, URN)
+    confirmed = case_desk.confirm_suggestion(services, URN, nearby.id, DC)
     assert confirmed.how == "confirmed"
     assert services.repo.custody(nearby.id)[-1].details["how"] == "confirmed"
-    assert case_service.case_suggestions(services, URN) == []
+    assert case_desk.case_suggestions(services, URN) == []
     with pytest.raises(NotFound, match="no open suggestion"):
-        case_service.confirm_suggestion(services, URN, far.id, DC)
+        case_desk.confirm_suggestion(services, URN, far.id, DC)
 
 
 def test_export_is_a_custody_event_and_verifies(services: Services, tmp_path: Path) -> None:
     call = held(services, "call.wav", officer="CH1187", kind="call")
     bwv = held(services, "bwv.mp4", at=T0 + timedelta(minutes=1))
-    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
+    case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
     bundle = export_as(services, URN, tmp_path / "out", DC)
     bagit.Bag(str(bundle)).validate()
     report = verify_bundle(bundle)
@@ -186,7 +205,7 @@ def test_export_is_a_custody_event_and_verifies(services: Services, tmp_path: Pa
 
 def test_export_refuses_a_stored_copy_that_changed(services: Services, tmp_path: Path) -> None:
     item = held(services, "bwv.mp4")
-    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
+    case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
     stored = services.store.root / item.storage_key  # type: ignore[attr-defined]
     stored.chmod(0o644)
     stored.write_bytes(b"tampered")
@@ -202,7 +221,7 @@ def test_an_export_that_fails_after_recording_is_closed_by_a_further_event(
     from evidence.services.bundles import export_case_bundle
 
     item = held(services, "bwv.mp4")
-    case_service.create_case(services, URN, DC, incidents=[INCIDENT])
+    case_desk.create_case(services, URN, DC, incidents=[INCIDENT])
     out = tmp_path / "out"
 
     class RacingStore:

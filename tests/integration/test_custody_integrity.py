@@ -24,12 +24,12 @@ from evidence.quarantine import Quarantine
 from evidence.services.item_checks import copy_out
 from evidence.settings import Settings
 from evidence.transcripts import FAILED, Transcript
-from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.tables import CustodyRow, ItemRow
 from storage.unit_of_work import SqlRepository
+from tests.fixtures import case_desk
 from tests.fixtures.accounts import audit_events
 from tests.fixtures.transcripts import as_console
 
@@ -137,7 +137,7 @@ def test_an_append_after_the_last_event_was_removed_is_refused_and_recorded(
     with pytest.raises(FixityError, match="event 5 is missing"):
         services.repo.append_event(item.id, "presented-again", PC, {"path": "call.wav"})
     with pytest.raises(FixityError, match="event 5 is missing"):
-        case_service.create_case(services, "01YZ1234524", DC, incidents=["CAD-417"])
+        case_desk.create_case(services, "01YZ1234524", DC, incidents=["CAD-417"])
     failed = Transcript(uuid.uuid4().hex, item.id, 1, FAILED, None, (), {}, utcnow(), "x")
     with pytest.raises(FixityError, match="event 5 is missing"), services.unit_of_work() as uow:
         uow.transcripts.save(failed.sealed(), "transcription-failed", PC, {})

@@ -7,18 +7,18 @@ newest first: the rule the web app applied in Python before the queries existed.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from datetime import timedelta
 
 import pytest
 
 from evidence.access import Principal, Role, may_view_item
-from evidence.cases import Case
 from evidence.custody import Actor
-from evidence.model import EvidenceItem, utcnow
-from storage.case_repository import CaseRepository
+from evidence.model import EvidenceItem
+from evidence.services import case_links, cases
 from storage.database import make_engine, migrate
-from storage.unit_of_work import SqlRepository
-from storage.web_repository import WebRepository
+from storage.unit_of_work import SqlRepository, unit_of_work_factory
 from tests.fixtures.accounts import add_user
+from tests.fixtures.case_desk import caller_for
 from tests.integration.test_repository import make_item, steps
 
 OFFICERS = ["PC4521", "PC3310", None, "PC4521", "PC3310", "PC4521", None, "PC4521"]
@@ -71,23 +71,22 @@ def test_the_officer_filter_takes_the_newest_not_the_first(repo: SqlRepository) 
 def test_a_cps_list_is_the_active_exhibits_of_cases_shared_with_them(
     repo: SqlRepository,
 ) -> None:
-    cases = CaseRepository(repo.engine, repo)
-    users = WebRepository(repo.engine)
+    new_uow = unit_of_work_factory(repo.engine)
+    desk = caller_for(INVESTIGATOR)
     for name in ("lawyer", "other-lawyer"):
         add_user(repo.engine, name, Role.CPS, "correct horse battery")
     for urn in (SHARED_URN, OTHER_URN):
-        cases.create(Case(urn=urn, title=urn, created_at=utcnow(), created_by="DC1001"))
+        cases.create_case(new_uow(), desk, urn, window=timedelta(0), title=urn)
     item_ids = [f"{n:032x}" for n in range(1, len(OFFICERS) + 1)]
-    for item_id in item_ids[:4]:
-        cases.link(SHARED_URN, item_id, INVESTIGATOR, how="manual")
-    for item_id in item_ids[3:6]:
-        cases.link(OTHER_URN, item_id, INVESTIGATOR, how="manual")
-    cases.unlink(SHARED_URN, item_ids[1], INVESTIGATOR, "wrong incident")
-    users.share_case(SHARED_URN, "lawyer", "DC1001")
-    users.share_case(OTHER_URN, "other-lawyer", "DC1001")
+    case_links.link_items(new_uow(), desk, SHARED_URN, item_ids[:4], window=timedelta(0))
+    case_links.link_items(new_uow(), desk, OTHER_URN, item_ids[3:6], window=timedelta(0))
+    case_links.unlink_item(new_uow(), desk, SHARED_URN, item_ids[1], "wrong incident")
+    cases.share_case(new_uow(), desk, SHARED_URN, "lawyer")
+    cases.share_case(new_uow(), desk, OTHER_URN, "other-lawyer")
 
     lawyer = Principal("lawyer", Role.CPS)
-    shared = cases.item_ids_for_case(SHARED_URN)
+    with new_uow() as uow:
+        shared = cases.exhibit_ids(uow, SHARED_URN)
     listed = ids(repo.list_shared_items("lawyer", 100))
     assert listed == by_rule(repo, lawyer, 100, shared)
     assert listed == [item_ids[3], item_ids[2], item_ids[0]]

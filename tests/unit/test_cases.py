@@ -6,9 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from evidence.case_timeline import build_timeline
 from evidence.cases import (
+    Case,
+    Link,
+    LinkHow,
     Person,
-    build_timeline,
+    exhibit_ref_for,
     matches_incident,
     next_exhibit_ref,
     producer_prefix,
@@ -16,7 +20,7 @@ from evidence.cases import (
     validate_urn,
     window_suggestions,
 )
-from evidence.errors import InvalidInput
+from evidence.errors import Conflict, InvalidInput
 from evidence.model import EvidenceItem
 
 T0 = datetime(2026, 11, 25, 21, 14, tzinfo=UTC)
@@ -85,6 +89,24 @@ def test_given_exhibit_refs_are_checked() -> None:
     for bad in ("JS", "JS/0", "J S/1", "JS/1/2"):
         with pytest.raises(InvalidInput, match="exhibit reference"):
             validate_exhibit_ref(bad)
+
+
+def test_an_exhibit_keeps_its_ref_a_wanted_ref_must_be_free_else_the_next_is_given() -> None:
+    case = Case("01YZ1234524", "t", T0, "DC1", people=[Person("officer", "John Smith", "PC4521")])
+    new = item("a" * 32)
+    taken = {"JS/1", "JS/4", "EX/2"}
+    assert exhibit_ref_for(case, new, None, None, taken) == "JS/5"
+    assert exhibit_ref_for(case, item("b" * 32, officer=None), None, None, taken) == "EX/3"
+    assert exhibit_ref_for(case, new, None, "js/9", taken) == "JS/9"
+    with pytest.raises(Conflict, match="JS/4 is already used"):
+        exhibit_ref_for(case, new, None, "JS/4", taken)
+    unlinked = Link(case.urn, new.id, "JS/2", LinkHow.MANUAL, "DC1", T0, active=False)
+    assert exhibit_ref_for(case, new, unlinked, None, taken) == "JS/2"
+    assert exhibit_ref_for(case, new, unlinked, "js/2", taken) == "JS/2"
+    with pytest.raises(Conflict, match="is exhibit JS/2; an exhibit keeps its reference"):
+        exhibit_ref_for(case, new, unlinked, "JS/7", taken)
+    with pytest.raises(InvalidInput, match="exhibit reference"):
+        exhibit_ref_for(case, new, None, "JS", taken)
 
 
 def test_person_roles_are_restricted() -> None:

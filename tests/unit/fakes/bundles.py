@@ -25,8 +25,21 @@ class FakeBundleSource:
     def exhibits(self, urn: str) -> list[Exhibit]:
         return list(self.links.get(validate_urn(urn), []))
 
-    def shared_with(self, urn: str, user: str) -> bool:
-        return (validate_urn(urn), user) in self.shares
-
     def transcript(self, item_id: str) -> Transcript | None:
         return self.transcripts.get(item_id)
+
+
+class FakeCaseView:
+    """What the case access policy asks of the cases repository (``get``, ``shared_cases``),
+    answered from the bundle source's cases and shares."""
+
+    def __init__(self, source: FakeBundleSource) -> None:
+        # A closure, not the source: the unit of work snapshots each repository on its own,
+        # and a deep copy keeps a function as it is.
+        self.source = lambda: source
+
+    def get(self, urn: str, *, lock: bool = False) -> Case:
+        return self.source().case(urn)
+
+    def shared_cases(self, user: str | None = None) -> set[str]:
+        return {urn for urn, name in self.source().shares if user is None or name == user}

@@ -18,7 +18,7 @@ from evidence.ports import EventStep
 from evidence.services.caller import Caller
 from evidence.services.log import Installation
 from evidence.signing import SigningKey
-from tests.unit.fakes.bundles import FakeBundleSource
+from tests.unit.fakes.bundles import FakeBundleSource, FakeCaseView
 from tests.unit.fakes.store import FakeStore
 from tests.unit.fakes.tlog import FakeTransparencyLog, LoggedUnitOfWork
 
@@ -67,7 +67,9 @@ class World:
 
 
 def make_world() -> World:
-    uow = LoggedUnitOfWork().with_repository("bundles", FakeBundleSource())
+    bundles = FakeBundleSource()
+    uow = LoggedUnitOfWork().with_repository("bundles", bundles)
+    uow.with_repository("cases", FakeCaseView(bundles))
     uow.with_repository("tlog", FakeTransparencyLog(uow))
     store = FakeStore()
     key = SigningKey(Ed25519PrivateKey.generate())
