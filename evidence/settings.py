@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=16 * 1024**3, ge=1)
     quarantine_quota_bytes: int = Field(default=64 * 1024**3, ge=0)
 
+    # An S3 prefix dock stations upload to (s3://bucket/prefix), on the S3 settings above.
+    inbox_url: str | None = None
+    # Web upload jobs: "thread" (in the web process) or "pool" (a deployment run on the
+    # Prefect work pool); unset: the pool when PREFECT_API_URL names a server.
+    upload_runner: str | None = Field(default=None, pattern="^(thread|pool)$")
+    # A claimed job or inbox dock whose runner sent no heartbeat for this long is taken over.
+    job_lease_seconds: int = Field(default=300, ge=1)
+    # Upload folders that belong to no job (a crash mid-request) are removed after this.
+    upload_sweep_minutes: int = Field(default=60, ge=1)
+
     signin_max_failures: int = Field(default=5, ge=1)
     signin_max_failures_per_address: int = Field(default=20, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)
