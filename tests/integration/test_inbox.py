@@ -27,6 +27,7 @@ from evidence.inbox import DockFile, DockState
 from evidence.inbox_service import InboxWatcher, Outcomes, PassReport
 from flows.inbox import inbox_watcher
 from storage.bootstrap import Services, get_services, reset_services
+from tests.fixtures.cli import Cli
 from tests.fixtures.s3 import S3Server
 
 
@@ -245,3 +246,39 @@ def test_a_claim_held_by_a_silent_watcher_is_taken_over_after_the_lease(
     assert done["report"]["ingested"][0]["path"] == "a.mp4"
     assert not dead.ledger.finish(claim.id, dead.owner, {}), "the old claim is gone"
     assert inbox.state("dock-5")["status"] == DockState.DONE.value
+
+
+def test_the_cli_scans_the_inbox_and_shows_each_dock(
+    inbox: Inbox, clips: dict[str, bytes], prefect_api: str
+) -> None:
+    inbox.put("dock-6", "a.mp4", clips["a.mp4"])
+    inbox.manifest("dock-6", {"a.mp4": clips["a.mp4"]})
+    inbox.put("dock-7", "b.mp4", clips["b.mp4"])
+    settings = inbox.services.settings
+    env = {
+        f"EVIDENCE_{name}": str(value)
+        for name, value in {
+            "DATABASE_URL": settings.resolved_database_url,
+            "INBOX_URL": settings.inbox_url,
+            "S3_ENDPOINT": settings.s3_endpoint,
+            "S3_ACCESS_KEY": settings.s3_access_key,
+            "S3_SECRET_KEY": settings.s3_secret_key,
+        }.items()
+    }
+    cli = Cli(settings.resolved_home, prefect_api, env)
+
+    scanned = cli("inbox", "scan", "--json")
+
+    assert scanned.returncode == 0, scanned.stderr
+    result = scanned.json()
+    [done] = result["ingested"]
+    assert done["dock"] == "dock-6"
+    assert [o["path"] for o in done["report"]["ingested"]] == ["a.mp4"]
+    assert [t["status"] for t in done["report"]["transcribed"]] == ["no-speech"]
+    assert [w["dock"] for w in result["waiting"]] == ["dock-7"]
+    status = cli("inbox", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    shown = {d["dock"]: (d["status"], d["files"]) for d in status.json()}
+    assert shown == {"dock-6": ("done", 1), "dock-7": ("waiting", 0)}
+    table = cli("inbox", "status")
+    assert "dock-7" in table.stdout and "no manifest.json or .complete yet" in table.stdout
