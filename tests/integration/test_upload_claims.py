@@ -133,3 +133,39 @@ def test_a_failed_job_is_retried_from_the_console_and_audited(
     events = WebRepository(uploads.services.engine).audit(target=f"upload:{job}")
     assert [(e.action, e.role) for e in events] == [("retry-upload", "console")]
     assert events[0].details["previous_reason"] == "ingest stopped (the store was down)"
+
+
+def test_on_the_pool_a_job_is_submitted_as_a_deployment_run_that_ingests_it(
+    uploads: Uploads, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch, prefect_api: str
+) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    from entrypoints.prefect_env import run_flow
+    from entrypoints.web.upload_worker import UploadWorker, pool_configured
+    from flows.upload import ingest_upload
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    assert not pool_configured("auto"), "no ingest-upload deployment yet"
+    deployment = ingest_upload.to_deployment(name="ingest-upload").apply()
+    try:
+        assert pool_configured("auto")
+        job = record(uploads, "pc4521", "PC4521", ["short.mp4"])
+        (uploads.folder / job / "short.mp4").write_bytes(media["short"].read_bytes())
+
+        UploadWorker(uploads.services).run(job)
+
+        assert uploads.jobs.get(job).status.value == "received"  # type: ignore[union-attr]
+        only_ours = DeploymentFilter(id=DeploymentFilterId(any_=[deployment]))
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(deployment_filter=only_ours)
+        assert [run.parameters for run in runs] == [{"job_id": job}]
+        run_flow(ingest_upload, job_id=job)  # what the pool's worker runs
+        assert run_flow(ingest_upload, job_id=job) is None, "a second run finds it done"
+    finally:
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(deployment)
+    finished = uploads.jobs.get(job)
+    assert finished is not None and finished.status.value == "done"
+    assert [i["path"] for i in finished.report["ingested"]] == ["short.mp4"]  # type: ignore[index]
+    assert finished.attempts == 1
