@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from evidence.custody import Actor, committed_details, detail_problems, verify_chain
-from evidence.errors import CustodyBroken, EvidenceError
+from evidence.custody import committed_details, detail_problems, verify_chain
+from evidence.errors import EvidenceError
 from evidence.hashing import hash_stream
 from evidence.model import CustodyEvent, EvidenceItem
 from evidence.ports import ObjectStore, Repository
@@ -69,24 +69,3 @@ def stored_problems(store: ObjectStore, item: EvidenceItem) -> list[str]:
     if digest.size != item.size:
         return [f"stored size is {digest.size} bytes, recorded {item.size}"]
     return []
-
-
-def check_item(
-    repo: Repository, store: ObjectStore, item: EvidenceItem, actor: Actor
-) -> FixityCheck:
-    """Check an item and record the check (passed or failed) in its custody log.
-
-    A log whose tail was cut refuses the record (the break is recorded instead, outside the
-    log); the check then reports that too.
-    """
-    check = item_problems(repo, store, item)
-    try:
-        repo.append_event(
-            item.id,
-            check_action(check),
-            actor,
-            {"problems": check.problems, "store": store.url},
-        )
-    except CustodyBroken as exc:
-        check.problems.append(f"custody log: {exc}")
-    return check

@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     # "investigator", "officer" or "cps".
     console_role: str = "console"
 
+    # An S3 prefix dock stations upload to (s3://bucket/prefix), on the S3 settings above.
+    inbox_url: str | None = None
+    # Web upload jobs: "thread" (in the web process), "pool" (a run of the ingest-upload
+    # deployment on the work pool) or "auto": the pool when PREFECT_API_URL names a server
+    # that has the deployment.
+    upload_runner: str = Field(default="auto", pattern="^(auto|thread|pool)$")
+    # A claimed job or inbox dock whose runner sent no heartbeat for this long is taken over.
+    job_lease_seconds: int = Field(default=300, ge=1)
+    # Upload folders that belong to no job (a crash mid-request) are removed after this.
+    upload_sweep_minutes: int = Field(default=60, ge=1)
+
     signin_max_failures: int = Field(default=5, ge=1)
     signin_max_failures_per_address: int = Field(default=20, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)

@@ -44,6 +44,7 @@ class UploadJob:
     finished_at: datetime | None = None
     report: IngestReport | None = None
     reason: str | None = None
+    attempts: int = 0
 
     @property
     def status_url(self) -> str:
@@ -68,6 +69,7 @@ class UploadJob:
             "incident": self.incident,
             "report": self.report,
             "reason": self.reason,
+            "attempts": self.attempts,
             "status_url": self.status_url,
         }
 

@@ -14,10 +14,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
 from evidence.services.case_links import link_ingested, link_window
+from evidence.services.log import checkpoint
 from flows.progress import report_done, report_total
 from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
-from storage.tlog_service import checkpoint
 
 
 def worker_count() -> int:
@@ -106,8 +106,14 @@ def ingest_dock(
         window=link_window(services.settings),
     )
     # Sign what this batch added before transcription starts, then what transcription added.
-    checkpoint(get_services())
+    _checkpoint()
     if transcribe:
         transcribe_ingested(outcomes, officer)
-        checkpoint(get_services())
+        _checkpoint()
     return outcomes
+
+
+def _checkpoint() -> None:
+    """Sign the transparency log as it stands after a batch."""
+    services = get_services()
+    checkpoint(services.unit_of_work(), services.installation())

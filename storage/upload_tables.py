@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.tables import Base
@@ -27,3 +27,11 @@ class UploadJobRow(Base):
     finished_at: Mapped[datetime | None]
     report: Mapped[dict[str, Any] | None]
     reason: Mapped[str | None] = mapped_column(Text)
+    # Who put the job in a queue (a web process, or its pool submission) and when: another
+    # process starting up leaves it alone until that is older than the lease.
+    queued_by: Mapped[str | None] = mapped_column(String(160))
+    queued_at: Mapped[datetime | None]
+    # The runner ingesting it, and its last sign of life; a stale one is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(160))
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0", default=0)

@@ -223,14 +223,14 @@ def verify(
     if (item_id is None) == (not all_items):
         raise InvalidInput("give one item id, or --all")
     from evidence.services.item_checks import verify_items
-    from storage.tlog_service import verify_log
+    from evidence.services.log import verify_log
 
     services = get_services()
     caller = at_console("verify", officer)
     checks = verify_items(
-        services.unit_of_work, caller, services.repo, services.store, None if all_items else item_id
+        services.unit_of_work, caller, services.store, None if all_items else item_id
     )
-    log = verify_log(services) if all_items else None
+    log = verify_log(services.unit_of_work(), services.installation()) if all_items else None
     failed = [item.id for item, check in checks if check.problems]
     if as_json:
         results = [

@@ -15,8 +15,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from entrypoints.cli import bundles, cases, corrections, items, log
+from entrypoints.cli import bundles, cases, corrections, inbox, items, log
 from entrypoints.cli import transcripts as transcript_commands
+from entrypoints.cli import uploads as upload_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
 from entrypoints.cli.output import err_console
@@ -34,6 +35,8 @@ corrections.register(app)
 app.add_typer(cases.app)
 app.add_typer(bundles.app)
 app.add_typer(log.app)
+app.add_typer(inbox.app)
+app.add_typer(upload_commands.app)
 transcript_commands.register(app)
 user_commands.register(app)
 web_commands.register(app)

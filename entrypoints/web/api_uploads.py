@@ -113,6 +113,7 @@ def _record(worker: UploadWorker, dock: UploadedDock, principal: Principal) -> U
         dock.files,
         kind,
         incident,
+        queued_by=worker.owner,
     )
 
 

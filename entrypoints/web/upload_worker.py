@@ -1,26 +1,27 @@
-"""Upload jobs ingested in the background, one at a time, inside the web server's process.
+"""Upload jobs ingested in the background: in this process's own thread, or on the work pool.
 
-A job is recorded before the upload is answered, so a server that stops (or dies) with
-jobs queued or half ingested loses none: at start-up ``resume`` queues every job still
-``received`` or ``ingesting`` again. Ingest is idempotent (an object or item already held
-is found by its digest and reported as already held), so a rerun finishes the batch
-without duplicates.
+A job is recorded (and marked queued by this process) before the upload is answered, so a
+server that stops (or dies) with jobs queued or half ingested loses none: at start-up
+``resume`` queues again the jobs no live process holds, a job being taken by one process
+only (``UploadJobs.requeue``). Whoever runs a job claims it first (``flows.upload``), so
+even a job queued twice is ingested once; ingest is idempotent besides.
+
+Runner: ``EVIDENCE_UPLOAD_RUNNER=thread`` ingests here, one job at a time; ``pool`` submits
+each job as a run of the ``ingest-upload`` deployment, so any number of web processes can
+run behind a proxy while the pool's workers ingest; ``auto`` (the default) uses the pool
+when a Prefect server is configured and has that deployment, else this process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 from entrypoints.prefect_env import prepare, run_flow
-from entrypoints.web.uploads import discard
-from evidence.access import Principal, Role, may_view_item
-from evidence.errors import EvidenceError
-from evidence.upload_job import UploadJob, uploader_report
+from entrypoints.web.upload_sweep import sweep_partial_uploads
+from evidence.leases import runner_name
 from storage.bootstrap import Services
 from storage.upload_repository import UploadJobs
 
@@ -28,11 +29,13 @@ logger = logging.getLogger(__name__)
 
 
 class UploadWorker:
-    """One ingest at a time: transcription is CPU-bound and the flow already fans out."""
+    """One job at a time: transcription is CPU-bound and the flow already fans out."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.jobs = UploadJobs(services.engine)
+        self.jobs = UploadJobs(services.engine, services.settings.job_lease_seconds)
+        self.owner = runner_name("web")
+        self.on_pool: bool | None = None  # decided at start-up, or at the first job
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -44,65 +47,69 @@ class UploadWorker:
         future.add_done_callback(_log_crash)
 
     def resume(self) -> list[str]:
-        """Queue again the jobs a stopped server left received or ingesting."""
-        resumed = [job.id for job in self.jobs.unfinished()]
+        """Sweep what a crash mid-request left; queue the jobs no live process holds."""
+        sweep_partial_uploads(self.services, self.jobs)
+        resumed = [job.id for job in self.jobs.requeue(self.owner)]
         for job_id in resumed:
             logger.info("upload %s: left unfinished by a stopped server; ingesting again", job_id)
             self.submit(job_id)
         return resumed
 
     def stop(self) -> None:
-        """Take no more jobs; queued ones stay ``received`` for the next start-up."""
+        """Take no more jobs; queued ones are taken again once their queueing is stale."""
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
 
     def run(self, job_id: str) -> None:
-        job = self.jobs.start(job_id)
-        if job is None:
-            return
-        dock = Path(job.dock)
-        if not dock.is_dir():
-            self.jobs.fail(
-                job.id, "the received files are no longer on the server; upload them again"
-            )
-            return
-        try:
-            outcomes = ingest(job)
-        except Exception as exc:  # the job records why; the server carries on with the next
-            logger.exception("upload %s: ingest stopped", job.id)
-            cause = str(exc) if isinstance(exc, EvidenceError) else f"{type(exc).__name__}: {exc}"
-            self.jobs.fail(
-                job.id,
-                f"ingest stopped ({cause}); the received files are kept on the server "
-                "for an administrator to ingest again",
-            )
-            return
-        self.jobs.finish(job.id, uploader_report(outcomes, self._visible_to(job)))
-        discard(dock)
+        """Submit the job to the pool, or (no pool, or the submission failed) ingest it here."""
+        prepare()
+        if self._uses_pool():
+            try:
+                _submit_to_pool(job_id)
+                return
+            except Exception:
+                logger.exception("upload %s: not submitted to the pool; ingesting here", job_id)
+        from flows.upload import ingest_upload
 
-    def _visible_to(self, job: UploadJob) -> Callable[[str], bool]:
-        """Whether the job's uploader (an officer: only officers upload) may see an item."""
-        uploader = Principal(job.user, Role.OFFICER, job.officer_id)
-        return lambda item_id: may_view_item(uploader, self.services.repo.get_item(item_id))
+        run_flow(ingest_upload, job_id=job_id)
+
+    def _uses_pool(self) -> bool:
+        if self.on_pool is None:
+            self.on_pool = pool_configured(self.services.settings.upload_runner)
+            logger.info("upload jobs run %s", "on the pool" if self.on_pool else "in this process")
+        return self.on_pool
 
 
-def ingest(job: UploadJob) -> list[dict[str, Any]]:
-    """The same flow (and transcription) as ``evidence ingest``, with the uploader's options."""
-    prepare()
-    from flows.ingest import ingest_dock
+def pool_configured(runner: str) -> bool:
+    """Whether upload jobs go to the pool: asked for, or a server that has the deployment."""
+    if runner == "thread" or (runner == "auto" and not os.environ.get("PREFECT_API_URL")):
+        return False
+    if runner == "pool":
+        return True
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
 
-    outcomes: list[dict[str, Any]] = run_flow(
-        ingest_dock,
-        root=job.dock,
-        kind=job.kind,
-        officer=job.officer_id,
-        incident=job.incident,
-        batch=job.id[:12],
-        uploaded_by_officer=True,
-    )
-    return outcomes
+    from flows.upload import DEPLOYMENT
+
+    try:
+        with get_client(sync_client=True) as client:
+            client.read_deployment_by_name(DEPLOYMENT)
+    except ObjectNotFound:
+        return False
+    except Exception:
+        logger.warning("Prefect server not answering; upload jobs run in this process")
+        return False
+    return True
+
+
+def _submit_to_pool(job_id: str) -> None:
+    from prefect.deployments import run_deployment
+
+    from flows.upload import DEPLOYMENT
+
+    run_deployment(DEPLOYMENT, parameters={"job_id": job_id}, timeout=0)
 
 
 def _log_crash(future: Future[None]) -> None:

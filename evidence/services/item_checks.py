@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from evidence.fixity import FixityCheck, check_item
 from evidence.hashing import Digest
 from evidence.model import EvidenceItem
-from evidence.ports import ObjectStore, Repository, UnitOfWorkFactory
+from evidence.ports import ObjectStore, UnitOfWorkFactory
+from evidence.services import fixity
 from evidence.services.caller import Caller, audit
 from evidence.services.items import visible_item, visible_items
 from evidence.services.refusals import refusals_recorded
@@ -84,24 +84,17 @@ def _abandoned(
 
 
 def verify_items(
-    new_uow: UnitOfWorkFactory,
-    caller: Caller,
-    repo: Repository,
-    store: ObjectStore,
-    item_id: str | None,
-) -> list[tuple[EvidenceItem, FixityCheck]]:
+    new_uow: UnitOfWorkFactory, caller: Caller, store: ObjectStore, item_id: str | None
+) -> list[tuple[EvidenceItem, fixity.ItemCheck]]:
     """Re-read and re-hash one item's stored object (or every visible item's, for ``None``)
-    and verify its custody chain, recording each check in the item's custody log.
-
-    ``repo`` is the one-call-per-transaction ``Repository`` that ``check_item`` records
-    through (a check of thousands of items must not hold one transaction).
-    """
+    and verify its custody chain, recording each check in the item's custody log: each item
+    in a unit of work of its own (a check of thousands of items must not hold one)."""
     with new_uow() as uow, refusals_recorded(uow, caller):
         if item_id is None:
             items = visible_items(uow, caller, None)
         else:
             items = [visible_item(uow, caller, item_id)]
-    checks = [(item, check_item(repo, store, item, caller.actor)) for item in items]
+    checks = [(item, fixity.check_item(new_uow(), caller, store, item.id)) for item in items]
     failed = [item.id for item, check in checks if check.problems]
     with new_uow() as uow:
         if item_id is None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from evidence.errors import PermissionDenied
 from evidence.ports import UnitOfWork
 from evidence.services.caller import Caller, audit
+from evidence.services.refusals import refused
 from evidence.upload_job import UploadJob, require_upload_job, sees_every_upload
 
 
@@ -17,6 +19,12 @@ class UploadJobReader(Protocol):
 
     def newest(self, user: str | None, limit: int) -> list[UploadJob]:
         """Newest first; every user's when ``user`` is None."""
+        ...
+
+
+class UploadJobRetries(UploadJobReader, Protocol):
+    def retry(self, job_id: str) -> UploadJob:
+        """A failed job back to ``received`` (``Conflict`` for any other status)."""
         ...
 
 
@@ -39,3 +47,21 @@ def list_uploads(
         audit(uow, caller, "list-uploads", "uploads", {"count": len(found)})
         uow.commit()
     return found
+
+
+def retry_upload(
+    uow: UnitOfWork, caller: Caller, jobs: UploadJobRetries, job_id: str
+) -> tuple[UploadJob, UploadJob]:
+    """Put a failed job back to be ingested again: for those who see every upload. Returns
+    the job as it was and as it is now; the retry is in the audit trail."""
+    if not sees_every_upload(caller.principal):
+        refusal = PermissionDenied(f"{caller.principal.name} may not retry uploads")
+        with uow:
+            raise refused(uow, caller, refusal, f"upload:{job_id[:64]}")
+    held = require_upload_job(caller.principal, jobs.get(job_id), job_id)
+    job = jobs.retry(held.id)
+    details = {"attempts": job.attempts, "previous_reason": held.reason}
+    with uow:
+        audit(uow, caller, "retry-upload", f"upload:{job.id}", details)
+        uow.commit()
+    return held, job

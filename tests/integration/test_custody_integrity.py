@@ -17,10 +17,11 @@ from sqlalchemy.orm import sessionmaker
 
 from evidence.custody import Actor
 from evidence.errors import FixityError, InvalidInput
-from evidence.fixity import check_item, item_problems
+from evidence.fixity import item_problems
 from evidence.ingest import IngestOptions
 from evidence.model import EvidenceItem, utcnow
 from evidence.quarantine import Quarantine
+from evidence.services import fixity
 from evidence.services.item_checks import copy_out
 from evidence.settings import Settings
 from evidence.transcripts import FAILED, Transcript
@@ -162,10 +163,10 @@ def test_verify_reports_a_removed_last_event_and_records_the_break(
     services: Services, tone: Path, tmp_path: Path
 ) -> None:
     item = ingest(services, tone, tmp_path / "dock", SIDECAR)
-    check_item(services.repo, services.store, item, DC)
+    fixity.check_item(services.unit_of_work(), as_console(DC), services.store, item.id)
     cut_last_event(services, item.id)
 
-    check = check_item(services.repo, services.store, item, DC)
+    check = fixity.check_item(services.unit_of_work(), as_console(DC), services.store, item.id)
 
     assert any("events are missing from the end" in p for p in check.problems)
     assert any("event 5 is missing" in p for p in check.problems)
@@ -276,7 +277,9 @@ def test_verify_all_while_others_append_never_sees_a_false_failure(services: Ser
         while any(writer.is_alive() for writer in writers) or rounds < 3:
             rounds += 1
             for item in list(services.repo.iter_items()):
-                check = check_item(services.repo, services.store, item, DC)
+                check = fixity.check_item(
+                    services.unit_of_work(), as_console(DC), services.store, item.id
+                )
                 if check.problems:
                     failures.append(check.problems)
     finally:

@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evidence.ingest import IngestOptions
@@ -104,19 +105,22 @@ def test_officers_see_only_their_own_upload_jobs(uploads: Uploads) -> None:
 
 
 def test_jobs_a_dead_server_left_unfinished_are_completed_at_start_up(
-    uploads: Uploads, media: dict[str, Path]
+    uploads: Uploads, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    uploads.reconfigure(monkeypatch, job_lease_seconds="1")
     waiting = record(uploads, "pc4521", "PC4521", ["short.mp4"])
     halfway = record(uploads, "pc4521", "PC4521", ["short2.mp4", "long.mp4"])
     home = uploads.services.settings.resolved_home / "uploads"
     (home / waiting / "short.mp4").write_bytes(media["short"].read_bytes())
     (home / halfway / "short2.mp4").write_bytes(media["short"].read_bytes())
     (home / halfway / "long.mp4").write_bytes(media["long"].read_bytes())
-    # The dead server had claimed the second job and stored one of its files.
-    assert uploads.jobs.start(halfway) is not None
+    # The dead server had queued both, claimed the second job and stored one of its files.
+    assert len(uploads.jobs.requeue("dead-server")) == 2
+    assert uploads.jobs.claim(halfway, "dead-server") is not None
     options = IngestOptions(kind="bwv", officer="PC4521", batch=halfway[:12])
     stored = uploads.services.ingestor().ingest(home / halfway, "long.mp4", None, options)
     assert stored.status == "ingested"
+    time.sleep(1.1)  # its queueing and its claim's heartbeat are now older than the lease
 
     with uploads.started() as client:
         first = wait_for_job(client, waiting, uploads.auth("pc4521"))
