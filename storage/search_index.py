@@ -4,6 +4,19 @@ The only module, besides migrations, that writes SQL by hand: each engine's matc
 compiled from the already-validated ``evidence.search.Query``, so user text reaches the
 database only as bound parameters built from plain words. Only the current transcript
 version of each item is searched.
+
+A search runs in three steps inside one statement, so its cost is bounded by
+``CANDIDATES`` and the page size, not by how many segments contain the words:
+
+1. candidates: the newest ``CANDIDATES`` matching segments in scope, newest first (the
+   index's own order: SQLite FTS5 rowids, PostgreSQL's primary key), with the officer and
+   case filters inside the index (SQLite: the FTS5 ``officer`` and ``item_id`` columns are
+   part of the MATCH; PostgreSQL: the ``(officer, id)`` and ``item_id`` b-trees);
+2. ranking: BM25 (SQLite) or ``ts_rank_cd`` (PostgreSQL) over those candidates only;
+3. snippets: only for the page returned.
+
+When fewer segments than ``CANDIDATES`` match, the ranking is exact. When more match (a
+very common word), the hits are the best ranked among the most recently indexed matches.
 """
 
 from __future__ import annotations
@@ -11,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from evidence.errors import InvalidInput, StoreError
@@ -27,39 +41,72 @@ from evidence.search import (
 from storage.tables import UTCDateTime
 
 SNIPPET_WORDS = 16
+CANDIDATES = 2000
+# Past this many items, a case filter is checked row by row instead of inside the FTS5 MATCH.
+MAX_MATCHED_ITEMS = 2000
 
 SQLITE_SEARCH = """
+WITH candidates AS MATERIALIZED (
+    SELECT transcript_segments_fts.rowid AS id
+    FROM transcript_segments_fts
+    JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
+    JOIN transcripts t ON t.id = s.transcript_id
+    {items_join}
+    WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
+    ORDER BY transcript_segments_fts.rowid DESC
+    LIMIT :candidates
+),
+ranked AS MATERIALIZED (
+    SELECT transcript_segments_fts.rowid AS id, bm25(transcript_segments_fts) AS rank
+    FROM transcript_segments_fts
+    WHERE transcript_segments_fts MATCH :text_match
+      AND transcript_segments_fts.rowid
+          BETWEEN (SELECT min(id) FROM candidates) AND (SELECT max(id) FROM candidates)
+      AND +transcript_segments_fts.rowid IN (SELECT id FROM candidates)
+),
+page AS MATERIALIZED (
+    SELECT r.id, r.rank FROM ranked r
+    JOIN transcript_segments s ON s.id = r.id
+    ORDER BY r.rank, s.item_id, s.start_time
+    LIMIT :limit
+)
 SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
        snippet(transcript_segments_fts, 0, :mark_start, :mark_end, '…', {words}) AS snippet,
-       -bm25(transcript_segments_fts) AS score
+       -page.rank AS score
 FROM transcript_segments_fts
-JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
-JOIN transcripts t ON t.id = s.transcript_id
-{items_join}
-WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
-ORDER BY bm25(transcript_segments_fts), s.item_id, s.start_time
-LIMIT :limit
+CROSS JOIN page
+CROSS JOIN transcript_segments s
+WHERE transcript_segments_fts MATCH :text_match
+  AND transcript_segments_fts.rowid
+      BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)
+  AND +transcript_segments_fts.rowid IN (SELECT id FROM page)
+  AND page.id = transcript_segments_fts.rowid AND s.id = page.id
+ORDER BY page.rank, s.item_id, s.start_time
 """
 
 POSTGRES_SEARCH = """
-WITH q AS (SELECT to_tsquery('english', :match) AS query),
-ranked AS (
-    SELECT s.id, ts_rank_cd(s.text_search, q.query) AS score
+WITH candidates AS MATERIALIZED (
+    SELECT s.id
     FROM transcript_segments s
-    CROSS JOIN q
     JOIN transcripts t ON t.id = s.transcript_id
     {items_join}
-    WHERE s.text_search @@ q.query AND t.is_current {filters}
+    WHERE s.text_search @@ to_tsquery('english', :match) AND t.is_current {filters}
+    ORDER BY s.id DESC
+    LIMIT :candidates
+),
+page AS MATERIALIZED (
+    SELECT s.id, ts_rank_cd(s.text_search, to_tsquery('english', :match)) AS score
+    FROM candidates c
+    JOIN transcript_segments s ON s.id = c.id
     ORDER BY score DESC, s.item_id, s.start_time
     LIMIT :limit
 )
 SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
-       ts_headline('english', s.text, q.query, :headline) AS snippet,
-       ranked.score AS score
-FROM ranked
-JOIN transcript_segments s ON s.id = ranked.id
-CROSS JOIN q
-ORDER BY ranked.score DESC, s.item_id, s.start_time
+       ts_headline('english', s.text, to_tsquery('english', :match), :headline) AS snippet,
+       page.score AS score
+FROM page
+JOIN transcript_segments s ON s.id = page.id
+ORDER BY page.score DESC, s.item_id, s.start_time
 """
 
 HEADLINE = (
@@ -69,11 +116,32 @@ HEADLINE = (
 )
 
 
+def _fts5_string(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def fts5_match(query: Query) -> str:
-    """FTS5 syntax: every term quoted (so no word is read as an operator), ANDed."""
-    return " ".join(
-        '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in query.terms
+    """FTS5 syntax: every term quoted (so no word is read as an operator), ANDed, in ``text``."""
+    return " AND ".join(
+        "text : " + _fts5_string(" ".join(term.words)) + ("*" if term.prefix else "")
+        for term in query.terms
     )
+
+
+def fts5_scope(filters: SearchFilters, item_ids: set[str] | None) -> str:
+    """The officer and item filters as FTS5 column filters, ANDed after the query's terms.
+
+    They narrow inside the index; the SQL filters still decide (a tokenizer may fold two
+    officer ids into the same tokens), so this is only ever a superset of the scope.
+    """
+    clauses = []
+    if filters.officer and any(ch.isalnum() for ch in filters.officer):
+        clauses.append("officer : " + _fts5_string(filters.officer))
+    if item_ids is not None and len(item_ids) <= MAX_MATCHED_ITEMS:
+        ids = [_fts5_string(item_id) for item_id in sorted(item_ids) if item_id.isalnum()]
+        if len(ids) == len(item_ids):
+            clauses.append("item_id : (" + " OR ".join(ids) + ")")
+    return "".join(f" AND {clause}" for clause in clauses)
 
 
 def _tsquery_term(term: Term) -> str:
@@ -90,19 +158,21 @@ def tsquery(query: Query) -> str:
 
 
 def _needs_items(filters: SearchFilters) -> bool:
-    return bool(filters.officer) or filters.date_from is not None or filters.date_to is not None
+    return filters.date_from is not None or filters.date_to is not None
 
 
-def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any], list[Any]]:
+def _filters(
+    filters: SearchFilters, item_ids: set[str] | None
+) -> tuple[str, dict[str, Any], list[Any]]:
     clauses: list[str] = []
     values: dict[str, Any] = {}
     binds: list[Any] = []
-    if filters.item_ids is not None:
+    if item_ids is not None:
         clauses.append("s.item_id IN :item_ids")
-        values["item_ids"] = sorted(filters.item_ids)
+        values["item_ids"] = sorted(item_ids)
         binds.append(bindparam("item_ids", expanding=True))
     if filters.officer:
-        clauses.append("i.officer = :officer")
+        clauses.append("s.officer = :officer")
         values["officer"] = filters.officer
     for name, operator, moment in (
         ("date_from", ">=", filters.date_from),
@@ -115,24 +185,59 @@ def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any], list[Any]]:
     return "".join(f" AND {clause}" for clause in clauses), values, binds
 
 
-def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> list[Hit]:
-    """Ranked hits for a parsed query; an empty list when nothing matches."""
-    limit = check_limit(filters.limit)
-    if filters.item_ids is not None and not filters.item_ids:
-        return []
-    where, values, binds = _filters(filters)
-    # Joining items costs a lookup per matching segment; only its filters need it.
+def _items_in_scope(connection: Connection, filters: SearchFilters) -> set[str] | None:
+    """The items the filters allow by id (``item_ids`` and the cases' linked items), or None."""
+    scope = None if filters.item_ids is None else set(filters.item_ids)
+    if filters.case_urns is not None:
+        linked = set(
+            connection.execute(
+                text(
+                    "SELECT item_id FROM case_links WHERE urn IN :urns AND active"
+                ).bindparams(bindparam("urns", expanding=True)),
+                {"urns": sorted(filters.case_urns)},
+            ).scalars()
+        ) if filters.case_urns else set()
+        scope = linked if scope is None else scope & linked
+    return scope
+
+
+def _statement(
+    dialect: str, query: Query, filters: SearchFilters, item_ids: set[str] | None
+) -> tuple[Any, dict[str, Any]]:
+    where, values, binds = _filters(filters, item_ids)
+    # Joining items costs a lookup per candidate; only the date filters need it.
     items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
-    if engine.dialect.name == "sqlite":
+    if dialect == "sqlite":
         sql = SQLITE_SEARCH.format(words=SNIPPET_WORDS, filters=where, items_join=items_join)
-        values |= {"match": fts5_match(query), "mark_start": MARK_START, "mark_end": MARK_END}
+        words = fts5_match(query)
+        values |= {
+            "match": words + fts5_scope(filters, item_ids),
+            "text_match": words,
+            "mark_start": MARK_START,
+            "mark_end": MARK_END,
+        }
     else:
         sql = POSTGRES_SEARCH.format(filters=where, items_join=items_join)
         values |= {"match": tsquery(query), "headline": HEADLINE}
-    statement = text(sql).bindparams(*binds) if binds else text(sql)
+    values |= {"limit": filters.limit, "candidates": max(CANDIDATES, filters.limit)}
+    return (text(sql).bindparams(*binds) if binds else text(sql)), values
+
+
+def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> list[Hit]:
+    """Ranked hits for a parsed query within the filters' scope; [] when nothing matches.
+
+    ``filters.officer`` keeps one officer's items, ``filters.item_ids`` the given items and
+    ``filters.case_urns`` the items linked to those cases (all that are given must hold);
+    an empty set means nothing is in scope.
+    """
+    check_limit(filters.limit)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(statement, {**values, "limit": limit}).all()
+            item_ids = _items_in_scope(connection, filters)
+            if item_ids is not None and not item_ids:
+                return []
+            statement, values = _statement(engine.dialect.name, query, filters, item_ids)
+            rows = connection.execute(statement, values).all()
     except DBAPIError as exc:
         if "syntax" in str(exc.orig).lower():
             raise InvalidInput(f"search {query.text!r}: the index could not read it") from exc

@@ -49,8 +49,11 @@ class SqlTranscriptRepository:
                     )
                 session.add(_row(transcript, is_current=finished))
                 session.flush()
+                officer = session.scalar(
+                    select(ItemRow.officer).where(ItemRow.id == transcript.item_id)
+                )
                 session.add_all(
-                    _segment_row(transcript, seq, segment)
+                    _segment_row(transcript, seq, segment, officer)
                     for seq, segment in enumerate(transcript.segments, start=1)
                 )
                 self.repo.append_in(session, transcript.item_id, action, actor, details)
@@ -133,10 +136,13 @@ def _row(transcript: Transcript, is_current: bool) -> TranscriptRow:
     )
 
 
-def _segment_row(transcript: Transcript, seq: int, segment: Segment) -> SegmentRow:
+def _segment_row(
+    transcript: Transcript, seq: int, segment: Segment, officer: str | None
+) -> SegmentRow:
     return SegmentRow(
         transcript_id=transcript.id,
         item_id=transcript.item_id,
+        officer=officer,
         seq=seq,
         start_time=segment.start,
         end_time=segment.end,
