@@ -38,76 +38,16 @@ from evidence.search import (
     check_limit,
     parse_query,
 )
+from storage import search_sql as sql
 from storage.tables import UTCDateTime
 
 SNIPPET_WORDS = 16
-CANDIDATES = 2000
+CANDIDATES = 1000
+# A term is common when it is in this share of the newest SAMPLE segments.
+COMMON_SHARE = 0.05
+SAMPLE = 1000
 # Past this many items, a case filter is checked row by row instead of inside the FTS5 MATCH.
 MAX_MATCHED_ITEMS = 2000
-
-SQLITE_SEARCH = """
-WITH candidates AS MATERIALIZED (
-    SELECT transcript_segments_fts.rowid AS id
-    FROM transcript_segments_fts
-    JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
-    JOIN transcripts t ON t.id = s.transcript_id
-    {items_join}
-    WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
-    ORDER BY transcript_segments_fts.rowid DESC
-    LIMIT :candidates
-),
-ranked AS MATERIALIZED (
-    SELECT transcript_segments_fts.rowid AS id, bm25(transcript_segments_fts) AS rank
-    FROM transcript_segments_fts
-    WHERE transcript_segments_fts MATCH :text_match
-      AND transcript_segments_fts.rowid
-          BETWEEN (SELECT min(id) FROM candidates) AND (SELECT max(id) FROM candidates)
-      AND +transcript_segments_fts.rowid IN (SELECT id FROM candidates)
-),
-page AS MATERIALIZED (
-    SELECT r.id, r.rank FROM ranked r
-    JOIN transcript_segments s ON s.id = r.id
-    ORDER BY r.rank, s.item_id, s.start_time
-    LIMIT :limit
-)
-SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
-       snippet(transcript_segments_fts, 0, :mark_start, :mark_end, '…', {words}) AS snippet,
-       -page.rank AS score
-FROM transcript_segments_fts
-CROSS JOIN page
-CROSS JOIN transcript_segments s
-WHERE transcript_segments_fts MATCH :text_match
-  AND transcript_segments_fts.rowid
-      BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)
-  AND +transcript_segments_fts.rowid IN (SELECT id FROM page)
-  AND page.id = transcript_segments_fts.rowid AND s.id = page.id
-ORDER BY page.rank, s.item_id, s.start_time
-"""
-
-POSTGRES_SEARCH = """
-WITH candidates AS MATERIALIZED (
-    SELECT s.id
-    FROM transcript_segments s
-    JOIN transcripts t ON t.id = s.transcript_id
-    {items_join}
-    WHERE s.text_search @@ to_tsquery('english', :match) AND t.is_current {filters}
-    ORDER BY s.id DESC
-    LIMIT :candidates
-),
-page AS MATERIALIZED (
-    SELECT s.id, ts_rank_cd(s.text_search, to_tsquery('english', :match)) AS score
-    FROM candidates c
-    JOIN transcript_segments s ON s.id = c.id
-    ORDER BY score DESC, s.item_id, s.start_time
-    LIMIT :limit
-)
-SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
-       ts_headline('english', s.text, to_tsquery('english', :match), :headline) AS snippet,
-       page.score AS score
-FROM page
-JOIN transcript_segments s ON s.id = page.id
-ORDER BY page.score DESC, s.item_id, s.start_time
-"""
 
 HEADLINE = (
     f'StartSel="{MARK_START}", StopSel="{MARK_END}", '
@@ -189,38 +129,86 @@ def _items_in_scope(connection: Connection, filters: SearchFilters) -> set[str] 
     """The items the filters allow by id (``item_ids`` and the cases' linked items), or None."""
     scope = None if filters.item_ids is None else set(filters.item_ids)
     if filters.case_urns is not None:
-        linked = set(
-            connection.execute(
-                text(
-                    "SELECT item_id FROM case_links WHERE urn IN :urns AND active"
-                ).bindparams(bindparam("urns", expanding=True)),
-                {"urns": sorted(filters.case_urns)},
-            ).scalars()
-        ) if filters.case_urns else set()
+        linked: set[str] = set()
+        if filters.case_urns:
+            statement = text(
+                "SELECT item_id FROM case_links WHERE urn IN :urns AND active"
+            ).bindparams(bindparam("urns", expanding=True))
+            rows = connection.execute(statement, {"urns": sorted(filters.case_urns)})
+            linked = set(rows.scalars())
         scope = linked if scope is None else scope & linked
     return scope
 
 
+def _share(connection: Connection, match: str) -> tuple[float, int]:
+    """The share of the newest ``SAMPLE`` segments that ``match`` finds, and the newest id."""
+    sqlite = connection.dialect.name == "sqlite"
+    statement = text(sql.SQLITE_SHARE if sqlite else sql.POSTGRES_SHARE)
+    found, newest = connection.execute(statement, {"term": match, "window": SAMPLE}).one()
+    return int(found or 0) / SAMPLE, int(newest or 0)
+
+
+def _sqlite(
+    connection: Connection, query: Query, filters: SearchFilters, item_ids: set[str] | None
+) -> tuple[str, dict[str, Any]]:
+    # BM25 reads the whole list of segments of each word: fine for uncommon words only.
+    common = any(
+        _share(connection, fts5_match(Query(query.text, (term,))))[0] >= COMMON_SHARE
+        for term in query.terms
+    )
+    words = fts5_match(query)
+    values = {
+        "match": words + fts5_scope(filters, item_ids),
+        "words": words,
+        "mark_start": MARK_START,
+        "mark_end": MARK_END,
+    }
+    return sql.SQLITE_COMMON if common else sql.SQLITE_EXACT, values
+
+
+def _postgres(
+    connection: Connection, query: Query, filters: SearchFilters, scoped: bool
+) -> tuple[str, dict[str, Any]]:
+    match = tsquery(query)
+    share, newest = _share(connection, match)
+    predicate, floor = sql.GIN_MATCH, 0
+    if share >= COMMON_SHARE:
+        predicate = sql.SCAN_MATCH
+    elif share and not scoped:
+        # Enough of the newest rows to hold the candidates four times over, by the sample.
+        floor = max(0, newest - int(4 * CANDIDATES / share))
+    template = sql.POSTGRES_SEARCH.replace("{predicate}", predicate)
+    return template, {"match": match, "headline": HEADLINE, "floor": floor}
+
+
 def _statement(
-    dialect: str, query: Query, filters: SearchFilters, item_ids: set[str] | None
+    connection: Connection, query: Query, filters: SearchFilters, item_ids: set[str] | None
 ) -> tuple[Any, dict[str, Any]]:
     where, values, binds = _filters(filters, item_ids)
     # Joining items costs a lookup per candidate; only the date filters need it.
     items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
-    if dialect == "sqlite":
-        sql = SQLITE_SEARCH.format(words=SNIPPET_WORDS, filters=where, items_join=items_join)
-        words = fts5_match(query)
-        values |= {
-            "match": words + fts5_scope(filters, item_ids),
-            "text_match": words,
-            "mark_start": MARK_START,
-            "mark_end": MARK_END,
-        }
+    if connection.dialect.name == "sqlite":
+        template, more = _sqlite(connection, query, filters, item_ids)
     else:
-        sql = POSTGRES_SEARCH.format(filters=where, items_join=items_join)
-        values |= {"match": tsquery(query), "headline": HEADLINE}
-    values |= {"limit": filters.limit, "candidates": max(CANDIDATES, filters.limit)}
-    return (text(sql).bindparams(*binds) if binds else text(sql)), values
+        scoped = bool(filters.officer) or item_ids is not None
+        template, more = _postgres(connection, query, filters, scoped)
+    statement = template.format(filters=where, items_join=items_join)
+    values |= more | {"limit": filters.limit, "candidates": max(CANDIDATES, filters.limit)}
+    return (text(statement).bindparams(*binds) if binds else text(statement)), values
+
+
+def snippet(marked: str, sqlite: bool) -> str:
+    """About ``SNIPPET_WORDS`` words from the first match on (PostgreSQL's headline is one)."""
+    words = marked.split()
+    if not sqlite or len(words) <= SNIPPET_WORDS:
+        return marked
+    first = next((n for n, word in enumerate(words) if MARK_START in word), 0)
+    start = max(0, min(first - 3, len(words) - SNIPPET_WORDS))
+    end = start + SNIPPET_WORDS
+    shown = " ".join(words[start:end])
+    if shown.count(MARK_START) > shown.count(MARK_END):
+        shown += MARK_END
+    return ("…" if start else "") + shown + ("…" if end < len(words) else "")
 
 
 def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> list[Hit]:
@@ -236,7 +224,7 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
             item_ids = _items_in_scope(connection, filters)
             if item_ids is not None and not item_ids:
                 return []
-            statement, values = _statement(engine.dialect.name, query, filters, item_ids)
+            statement, values = _statement(connection, query, filters, item_ids)
             rows = connection.execute(statement, values).all()
     except DBAPIError as exc:
         if "syntax" in str(exc.orig).lower():
@@ -244,6 +232,7 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
         raise StoreError(
             f"search {query.text!r}: the database did not answer ({exc.orig})"
         ) from exc
+    sqlite = engine.dialect.name == "sqlite"
     return [
         Hit(
             item_id=row.item_id,
@@ -251,7 +240,7 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
             start=float(row.start_time),
             end=float(row.end_time),
             text=row.text,
-            snippet=row.snippet,
+            snippet=snippet(row.marked, sqlite),
             score=float(row.score),
         )
         for row in rows
