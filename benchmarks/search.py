@@ -18,8 +18,8 @@ import argparse
 import random
 import tempfile
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from search_corpus import case_urns, officer_of, populate

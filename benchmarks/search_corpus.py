@@ -21,24 +21,94 @@ from storage.case_tables import CaseLinkRow, CaseRow
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
 
-COMMON = (
-    "the a and to you i he she is was it of in on at my me your we they that this what there "
-    "here now please police officer door car house street window knife phone bag"
-).split()
-RARE = (
-    "acacia hoodie railway ambulance threatening threatened assault suspicion neighbour "
-    "kitchen bottle weapon glass breaking bicycle garage balcony sergeant custody warrant "
-    "burglary robbery stabbing motorway petrol taxi pharmacy underpass allotment"
-).split()
+COMMON = [
+    "the",
+    "a",
+    "and",
+    "to",
+    "you",
+    "i",
+    "he",
+    "she",
+    "is",
+    "was",
+    "it",
+    "of",
+    "in",
+    "on",
+    "at",
+    "my",
+    "me",
+    "your",
+    "we",
+    "they",
+    "that",
+    "this",
+    "what",
+    "there",
+    "here",
+    "now",
+    "please",
+    "police",
+    "officer",
+    "door",
+    "car",
+    "house",
+    "street",
+    "window",
+    "knife",
+    "phone",
+    "bag",
+]
+RARE = [
+    "acacia",
+    "hoodie",
+    "railway",
+    "ambulance",
+    "threatening",
+    "threatened",
+    "assault",
+    "suspicion",
+    "neighbour",
+    "kitchen",
+    "bottle",
+    "weapon",
+    "glass",
+    "breaking",
+    "bicycle",
+    "garage",
+    "balcony",
+    "sergeant",
+    "custody",
+    "warrant",
+    "burglary",
+    "robbery",
+    "stabbing",
+    "motorway",
+    "petrol",
+    "taxi",
+    "pharmacy",
+    "underpass",
+    "allotment",
+]
 SEGMENTS_PER_ITEM = 50
 OFFICERS = 40
 CASES = 3
 ITEMS_PER_CASE = 100
 BATCH = 20_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
-SEGMENT_COLUMNS = (
-    "transcript_id item_id officer seq start_time end_time text avg_logprob no_speech_prob words"
-).split()
+SEGMENT_COLUMNS = [
+    "transcript_id",
+    "item_id",
+    "officer",
+    "seq",
+    "start_time",
+    "end_time",
+    "text",
+    "avg_logprob",
+    "no_speech_prob",
+    "words",
+]
 
 
 def officer_of(n: int) -> str:

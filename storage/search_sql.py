@@ -6,23 +6,21 @@ value, the match expression included, is a bound parameter.
 
 from __future__ import annotations
 
-FTS = "transcript_segments_fts"
-
 # The newest candidates in scope: the officer and case filters are part of :match, so FTS5
 # skips out-of-scope rows inside the index; the SQL filters re-check them exactly.
-_SQLITE_CANDIDATES = f"""
+_SQLITE_CANDIDATES = """
 candidates AS MATERIALIZED (
-    SELECT {FTS}.rowid AS id{{extra}}
-    FROM {FTS}
-    JOIN transcript_segments s ON s.id = {FTS}.rowid
+    SELECT transcript_segments_fts.rowid AS id{extra}
+    FROM transcript_segments_fts
+    JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
     JOIN transcripts t ON t.id = s.transcript_id
-    {{items_join}}
-    WHERE {FTS} MATCH :match AND t.is_current {{filters}}
-    ORDER BY {FTS}.rowid DESC
+    {items_join}
+    WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
+    ORDER BY transcript_segments_fts.rowid DESC
     LIMIT :candidates
 )"""
 
-_MARKED = f", highlight({FTS}, 0, :mark_start, :mark_end) AS marked"
+_MARKED = ", highlight(transcript_segments_fts, 0, :mark_start, :mark_end) AS marked"
 
 # Highlighted text (« » around matches) becomes the snippet; the words of a segment
 # approximate its length for the density score.
@@ -35,26 +33,33 @@ ORDER BY page.score DESC, s.item_id, s.start_time
 # Exact BM25 over the candidates (every word in the query is uncommon, so BM25's scan of
 # each word's list of segments is short): a second pass over the candidates' rowid range,
 # matching the words only, so BM25 weighs the words and nothing else.
-SQLITE_EXACT = f"""
-WITH {_SQLITE_CANDIDATES.replace("{extra}", "")},
+SQLITE_EXACT = (
+    "WITH "  # noqa: S608 (this module's constants only)
+    + _SQLITE_CANDIDATES.replace("{extra}", "")
+    + """,
 page AS MATERIALIZED (
-    SELECT {FTS}.rowid AS id, -bm25({FTS}) AS score,
-           highlight({FTS}, 0, :mark_start, :mark_end) AS marked
-    FROM {FTS}
-    JOIN transcript_segments s ON s.id = {FTS}.rowid
-    WHERE {FTS} MATCH :words
-      AND {FTS}.rowid BETWEEN (SELECT min(id) FROM candidates) AND (SELECT max(id) FROM candidates)
-      AND +{FTS}.rowid IN (SELECT id FROM candidates)
+    SELECT transcript_segments_fts.rowid AS id, -bm25(transcript_segments_fts) AS score,
+           highlight(transcript_segments_fts, 0, :mark_start, :mark_end) AS marked
+    FROM transcript_segments_fts
+    JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
+    WHERE transcript_segments_fts MATCH :words
+      AND transcript_segments_fts.rowid
+          BETWEEN (SELECT min(id) FROM candidates) AND (SELECT max(id) FROM candidates)
+      AND +transcript_segments_fts.rowid IN (SELECT id FROM candidates)
     ORDER BY score DESC, s.item_id, s.start_time
     LIMIT :limit
 )
-{_SQLITE_PAGE}"""
+"""
+    + _SQLITE_PAGE
+)
 
 # A common word: BM25 would read every segment that contains it, so the candidates are
 # ranked by match density instead (BM25's saturation and length terms, without the word
 # weights), in the same pass that finds them.
-SQLITE_COMMON = f"""
-WITH {_SQLITE_CANDIDATES.replace("{extra}", _MARKED)},
+SQLITE_COMMON = (
+    "WITH "  # noqa: S608 (this module's constants only)
+    + _SQLITE_CANDIDATES.replace("{extra}", _MARKED)
+    + """,
 scored AS (
     SELECT id, marked,
            length(marked) - length(replace(marked, :mark_start, '')) AS hits,
@@ -68,12 +73,15 @@ page AS MATERIALIZED (
     ORDER BY score DESC, id DESC
     LIMIT :limit
 )
-{_SQLITE_PAGE}"""
+"""
+    + _SQLITE_PAGE
+)
 
 # The share of the newest segments that match a term, to tell common terms.
-SQLITE_SHARE = f"""
-SELECT count(*), (SELECT max(id) FROM transcript_segments) FROM {FTS}
-WHERE {FTS} MATCH :term AND {FTS}.rowid > (SELECT max(id) FROM transcript_segments) - :window
+SQLITE_SHARE = """
+SELECT count(*), (SELECT max(id) FROM transcript_segments) FROM transcript_segments_fts
+WHERE transcript_segments_fts MATCH :term
+  AND transcript_segments_fts.rowid > (SELECT max(id) FROM transcript_segments) - :window
 """
 
 # :predicate is ``s.text_search @@ q`` (the GIN index finds the matches) or
