@@ -43,8 +43,10 @@ from storage.tables import UTCDateTime
 
 SNIPPET_WORDS = 16
 CANDIDATES = 1000
-# A term is common when it is in this share of the newest SAMPLE segments.
+# A term is common when it is in this share of the newest SAMPLE segments, or (SQLite, where
+# BM25 reads every segment that has the word) when that share of the archive is this many.
 COMMON_SHARE = 0.05
+COMMON_SEGMENTS = 50_000
 SAMPLE = 1000
 # Past this many items, a case filter is checked row by row instead of inside the FTS5 MATCH.
 MAX_MATCHED_ITEMS = 2000
@@ -152,10 +154,10 @@ def _sqlite(
     connection: Connection, query: Query, filters: SearchFilters, item_ids: set[str] | None
 ) -> tuple[str, dict[str, Any]]:
     # BM25 reads the whole list of segments of each word: fine for uncommon words only.
-    common = any(
-        _share(connection, fts5_match(Query(query.text, (term,))))[0] >= COMMON_SHARE
-        for term in query.terms
-    )
+    common = False
+    for term in query.terms:
+        share, newest = _share(connection, fts5_match(Query(query.text, (term,))))
+        common = common or share >= COMMON_SHARE or share * newest >= COMMON_SEGMENTS
     words = fts5_match(query)
     values = {
         "match": words + fts5_scope(filters, item_ids),
