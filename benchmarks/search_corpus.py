@@ -101,6 +101,8 @@ SEGMENT_COLUMNS = [
     "transcript_id",
     "item_id",
     "officer",
+    "cases",
+    "is_current",
     "seq",
     "start_time",
     "end_time",
@@ -152,13 +154,16 @@ def _transcript(n: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def segment_rows(items: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+def segment_rows(
+    items: int, rng: random.Random, cases: dict[str, str]
+) -> Iterator[tuple[Any, ...]]:
     """Segments in the order a force would index them: item by item, oldest first."""
     for n in range(items):
         item_id, transcript_id = _ids(n)
         for seq in range(SEGMENTS_PER_ITEM):
             yield (
-                transcript_id, item_id, officer_of(n), seq, seq * 4.0, seq * 4.0 + 3.5,
+                transcript_id, item_id, officer_of(n), cases.get(item_id), True,
+                seq, seq * 4.0, seq * 4.0 + 3.5,
                 sentence(rng), -0.3, 0.01, "[]",
             )  # fmt: skip
 
@@ -195,26 +200,33 @@ def _in_batches(connection: Connection, table: Any, rows: Iterator[dict[str, Any
 def populate(engine: Engine, segments: int, rng: random.Random) -> None:
     items = max(1, segments // SEGMENTS_PER_ITEM)
     cases, links = _case_rows(items)
+    # What storage.search_index.refresh_case_scope writes on each link.
+    scope: dict[str, list[str]] = {}
+    for link in links:
+        scope.setdefault(link["item_id"], []).append(link["urn"])
+    case_scope = {item_id: " ".join(sorted(urns)) for item_id, urns in scope.items()}
     with engine.begin() as connection:
         _in_batches(connection, ItemRow.__table__, (_item(n) for n in range(items)))
         _in_batches(connection, TranscriptRow.__table__, (_transcript(n) for n in range(items)))
         connection.execute(insert(CaseRow), cases)
         connection.execute(insert(CaseLinkRow), links)
         if engine.dialect.name == "postgresql":
-            _copy_segments(connection, items, rng)
+            _copy_segments(connection, items, rng, case_scope)
         else:
             keyed = (
                 dict(zip(SEGMENT_COLUMNS, row, strict=True)) | {"words": []}
-                for row in segment_rows(items, rng)
+                for row in segment_rows(items, rng, case_scope)
             )
             _in_batches(connection, SegmentRow.__table__, keyed)
 
 
-def _copy_segments(connection: Connection, items: int, rng: random.Random) -> None:
+def _copy_segments(
+    connection: Connection, items: int, rng: random.Random, cases: dict[str, str]
+) -> None:
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     columns = ", ".join(SEGMENT_COLUMNS)
     with cursor.copy(f"COPY transcript_segments ({columns}) FROM STDIN") as copy:
-        for row in segment_rows(items, rng):
+        for row in segment_rows(items, rng, cases):
             copy.write_row(row)
 
 

@@ -28,6 +28,7 @@ from evidence.errors import Conflict, NotFound
 from evidence.model import EvidenceItem, utcnow
 from storage.case_tables import CaseIncidentRow, CaseLinkRow, CaseRow, CaseSuggestionRow
 from storage.repository import SqlRepository, _item
+from storage.search_index import refresh_case_scope
 from storage.tables import ItemRow
 from storage.web_tables import CaseShareRow
 
@@ -232,6 +233,7 @@ class CaseRepository:
         ):
             suggestion.status = "confirmed" if how == "confirmed" else "linked"
         session.flush()
+        refresh_case_scope(session, item.id)
         details = {"urn": case_row.urn, "exhibit_ref": row.exhibit_ref, "how": how}
         self.items.append_in(session, item.id, "case-linked", actor, {**details, "reason": reason})
         return _link(row), True
@@ -250,6 +252,7 @@ class CaseRepository:
             if row is None:
                 raise NotFound(f"case {case_row.urn}: item {item.id} is not linked to it")
             row.active = False
+            refresh_case_scope(session, item.id)
             self.items.append_in(
                 session,
                 item.id,

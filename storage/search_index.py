@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from evidence.errors import InvalidInput, StoreError
 from evidence.search import (
@@ -39,7 +40,9 @@ from evidence.search import (
     parse_query,
 )
 from storage import search_sql as sql
+from storage.case_tables import CaseLinkRow
 from storage.tables import UTCDateTime
+from storage.transcript_tables import SegmentRow
 
 SNIPPET_WORDS = 16
 CANDIDATES = 1000
@@ -48,8 +51,6 @@ CANDIDATES = 1000
 COMMON_SHARE = 0.05
 COMMON_SEGMENTS = 50_000
 SAMPLE = 1000
-# Past this many items, a case filter is checked row by row instead of inside the FTS5 MATCH.
-MAX_MATCHED_ITEMS = 2000
 
 HEADLINE = (
     f'StartSel="{MARK_START}", StopSel="{MARK_END}", '
@@ -70,8 +71,8 @@ def fts5_match(query: Query) -> str:
     )
 
 
-def fts5_scope(filters: SearchFilters, item_ids: set[str] | None) -> str:
-    """The officer and item filters as FTS5 column filters, ANDed after the query's terms.
+def fts5_scope(filters: SearchFilters) -> str:
+    """The officer and case filters as FTS5 column filters, ANDed after the query's terms.
 
     They narrow inside the index; the SQL filters still decide (a tokenizer may fold two
     officer ids into the same tokens), so this is only ever a superset of the scope.
@@ -79,11 +80,34 @@ def fts5_scope(filters: SearchFilters, item_ids: set[str] | None) -> str:
     clauses = []
     if filters.officer and any(ch.isalnum() for ch in filters.officer):
         clauses.append("officer : " + _fts5_string(filters.officer))
-    if item_ids is not None and len(item_ids) <= MAX_MATCHED_ITEMS:
-        ids = [_fts5_string(item_id) for item_id in sorted(item_ids) if item_id.isalnum()]
-        if len(ids) == len(item_ids):
-            clauses.append("item_id : (" + " OR ".join(ids) + ")")
+    if filters.case_urns and all(urn.isalnum() for urn in filters.case_urns):
+        urns = " OR ".join(_fts5_string(urn) for urn in sorted(filters.case_urns))
+        clauses.append(f"cases : ({urns})")
     return "".join(f" AND {clause}" for clause in clauses)
+
+
+def case_scope(session: Session, item_id: str) -> str | None:
+    """The URNs of the cases ``item_id`` is actively linked to, as its segments carry them."""
+    urns = session.scalars(
+        select(CaseLinkRow.urn)
+        .where(CaseLinkRow.item_id == item_id, CaseLinkRow.active.is_(True))
+        .order_by(CaseLinkRow.urn)
+    )
+    return " ".join(urns) or None
+
+
+def refresh_case_scope(session: Session, item_id: str) -> None:
+    """Copy the item's case links onto its segments, which the CPS scope searches by.
+
+    Call it in the transaction of every link or unlink of ``item_id``, after the change, so
+    the index and the links commit together (SQLite's trigger re-indexes the segments).
+    """
+    session.flush()
+    session.execute(
+        update(SegmentRow)
+        .where(SegmentRow.item_id == item_id)
+        .values(cases=case_scope(session, item_id))
+    )
 
 
 def _tsquery_term(term: Term) -> str:
@@ -150,17 +174,27 @@ def _share(connection: Connection, match: str) -> tuple[float, int]:
     return int(found or 0) / SAMPLE, int(newest or 0)
 
 
+def _word_terms(query: Query) -> list[Query]:
+    """Each word of the query on its own (a phrase costs what its words cost)."""
+    return [
+        Query(query.text, (Term((word,), term.prefix and n == len(term.words) - 1),))
+        for term in query.terms
+        for n, word in enumerate(term.words)
+    ]
+
+
 def _sqlite(
-    connection: Connection, query: Query, filters: SearchFilters, item_ids: set[str] | None
+    connection: Connection, query: Query, filters: SearchFilters
 ) -> tuple[str, dict[str, Any]]:
-    # BM25 reads the whole list of segments of each word: fine for uncommon words only.
+    # BM25 reads the whole list of segments of each word (and checks a phrase's positions
+    # in every segment that has all its words): fine for uncommon words only.
     common = False
-    for term in query.terms:
-        share, newest = _share(connection, fts5_match(Query(query.text, (term,))))
+    for word in _word_terms(query):
+        share, newest = _share(connection, fts5_match(word))
         common = common or share >= COMMON_SHARE or share * newest >= COMMON_SEGMENTS
     words = fts5_match(query)
     values = {
-        "match": words + fts5_scope(filters, item_ids),
+        "match": words + fts5_scope(filters),
         "words": words,
         "mark_start": MARK_START,
         "mark_end": MARK_END,
@@ -190,7 +224,7 @@ def _statement(
     # Joining items costs a lookup per candidate; only the date filters need it.
     items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
     if connection.dialect.name == "sqlite":
-        template, more = _sqlite(connection, query, filters, item_ids)
+        template, more = _sqlite(connection, query, filters)
     else:
         scoped = bool(filters.officer) or item_ids is not None
         template, more = _postgres(connection, query, filters, scoped)

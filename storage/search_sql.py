@@ -7,15 +7,15 @@ value, the match expression included, is a bound parameter.
 from __future__ import annotations
 
 # The newest candidates in scope: the officer and case filters are part of :match, so FTS5
-# skips out-of-scope rows inside the index; the SQL filters re-check them exactly.
+# skips out-of-scope rows inside the index; the SQL filters re-check them exactly. The FTS5
+# table holds current segments only, so no transcript is looked up.
 _SQLITE_CANDIDATES = """
 candidates AS MATERIALIZED (
     SELECT transcript_segments_fts.rowid AS id{extra}
     FROM transcript_segments_fts
     JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
-    JOIN transcripts t ON t.id = s.transcript_id
     {items_join}
-    WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
+    WHERE transcript_segments_fts MATCH :match {filters}
     ORDER BY transcript_segments_fts.rowid DESC
     LIMIT :candidates
 )"""

@@ -17,6 +17,7 @@ from evidence.custody import Actor
 from evidence.errors import Conflict
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Segment, Transcript, Word
 from storage.repository import SqlRepository
+from storage.search_index import case_scope
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
 
@@ -47,13 +48,19 @@ class SqlTranscriptRepository:
                         .where(TranscriptRow.item_id == transcript.item_id)
                         .values(is_current=False)
                     )
+                    session.execute(
+                        update(SegmentRow)
+                        .where(SegmentRow.item_id == transcript.item_id, SegmentRow.is_current)
+                        .values(is_current=False)
+                    )
                 session.add(_row(transcript, is_current=finished))
                 session.flush()
                 officer = session.scalar(
                     select(ItemRow.officer).where(ItemRow.id == transcript.item_id)
                 )
+                cases = case_scope(session, transcript.item_id)
                 session.add_all(
-                    _segment_row(transcript, seq, segment, officer)
+                    _segment_row(transcript, seq, segment, officer, cases, finished)
                     for seq, segment in enumerate(transcript.segments, start=1)
                 )
                 self.repo.append_in(session, transcript.item_id, action, actor, details)
@@ -137,12 +144,19 @@ def _row(transcript: Transcript, is_current: bool) -> TranscriptRow:
 
 
 def _segment_row(
-    transcript: Transcript, seq: int, segment: Segment, officer: str | None
+    transcript: Transcript,
+    seq: int,
+    segment: Segment,
+    officer: str | None,
+    cases: str | None,
+    is_current: bool,
 ) -> SegmentRow:
     return SegmentRow(
         transcript_id=transcript.id,
         item_id=transcript.item_id,
         officer=officer,
+        cases=cases,
+        is_current=is_current,
         seq=seq,
         start_time=segment.start,
         end_time=segment.end,

@@ -145,12 +145,16 @@ def search(
 
     services = get_services()
     item_ids: set[str] | None = None
+    case_urns: set[str] | None = None
     if case is not None:
+        from evidence.cases import validate_urn
         from storage.case_service import item_ids_for_case
 
-        item_ids = item_ids_for_case(services, case)
+        # The case's URN narrows inside the index; its items re-check the links exactly.
+        item_ids, case_urns = item_ids_for_case(services, case), {validate_urn(case)}
     filters = SearchFilters(
         item_ids=item_ids,
+        case_urns=case_urns,
         officer=officer,
         date_from=parse_date(date_from, "--from") if date_from else None,
         date_to=parse_date(date_to, "--to", end_of_day=True) if date_to else None,

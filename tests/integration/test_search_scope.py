@@ -11,17 +11,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
 
 import storage.search_index as search_index
+from evidence.cases import Case
+from evidence.custody import Actor
+from evidence.model import utcnow
 from evidence.search import MARK_END, MARK_START, SearchFilters
+from storage.case_repository import CaseRepository
 from storage.case_tables import CaseLinkRow, CaseRow
 from storage.database import make_engine, migrate
+from storage.repository import SqlRepository
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
+from tests.integration.test_repository import make_item, steps
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 CASE, OTHER_CASE = "01YZ1234526", "01YZ7654326"
+INVESTIGATOR = Actor("DC1001", "desk-01")
 
 
 def _item(n: int, officer: str) -> dict[str, Any]:
@@ -37,13 +45,21 @@ def _item(n: int, officer: str) -> dict[str, Any]:
 def _add(engine: Engine, n: int, officer: str, lines: list[str], current: bool = True) -> str:
     """An item of ``officer`` with one transcript whose segments say ``lines``."""
     item = _item(n, officer)
-    transcript = f"tr{n:030d}"
     with engine.begin() as connection:
         connection.execute(insert(ItemRow.__table__), [item])
+    _transcribe(engine, str(item["id"]), officer, lines, current, n)
+    return str(item["id"])
+
+
+def _transcribe(
+    engine: Engine, item_id: str, officer: str, lines: list[str], current: bool, n: int
+) -> None:
+    transcript = f"tr{n:030d}"
+    with engine.begin() as connection:
         connection.execute(
             insert(TranscriptRow),
             [
-                {"id": transcript, "item_id": item["id"], "version": 1, "status": "done",
+                {"id": transcript, "item_id": item_id, "version": 1, "status": "done",
                  "model": "tiny.en", "sha256": "0" * 64, "provenance": {},
                  "created_at": START, "is_current": current}
             ],
@@ -51,13 +67,12 @@ def _add(engine: Engine, n: int, officer: str, lines: list[str], current: bool =
         connection.execute(
             insert(SegmentRow),
             [
-                {"transcript_id": transcript, "item_id": item["id"], "officer": officer,
+                {"transcript_id": transcript, "item_id": item_id, "officer": officer,
                  "seq": seq, "start_time": seq * 4.0, "end_time": seq * 4.0 + 3.0, "text": line,
-                 "avg_logprob": -0.2, "no_speech_prob": 0.0, "words": []}
+                 "avg_logprob": -0.2, "no_speech_prob": 0.0, "words": [], "is_current": current}
                 for seq, line in enumerate(lines)
             ],
         )  # fmt: skip
-    return str(item["id"])
 
 
 def _link(engine: Engine, urn: str, item_ids: list[str], active: bool = True) -> None:
@@ -75,6 +90,9 @@ def _link(engine: Engine, urn: str, item_ids: list[str], active: bool = True) ->
                 for n, item_id in enumerate(item_ids)
             ],
         )  # fmt: skip
+    with Session(engine) as session, session.begin():
+        for item_id in item_ids:
+            search_index.refresh_case_scope(session, item_id)
 
 
 @pytest.fixture
@@ -142,3 +160,42 @@ def test_ranking_puts_the_denser_match_first_when_matches_are_few(engine: Engine
     hits = search_index.search(engine, "ambulance", SearchFilters())
     assert [hit.item_id for hit in hits] == [dense, sparse]
     assert hits[0].score > hits[1].score
+
+
+def test_linking_and_unlinking_keeps_the_cps_scope_in_the_same_transaction(
+    engine: Engine,
+) -> None:
+    repo = SqlRepository(engine)
+    cases = CaseRepository(engine, repo)
+    for urn in (CASE, OTHER_CASE):
+        cases.create(Case(urn=urn, title=urn, created_at=utcnow(), created_by="DC1001"))
+    items = []
+    for n in (1, 2):
+        item = make_item(n, officer="PC0001")
+        repo.add_item(item, steps(item))
+        _transcribe(engine, item.id, "PC0001", [f"the knife in room {n}"], True, n)
+        items.append(item.id)
+    first, second = items
+
+    def in_case(urn: str) -> set[str]:
+        return _items(engine, "knife", SearchFilters(case_urns={urn}))
+
+    def scope_of(item_id: str) -> str | None:
+        with engine.connect() as connection:
+            return connection.execute(
+                select(SegmentRow.cases).where(SegmentRow.item_id == item_id)
+            ).scalar_one()
+
+    assert in_case(CASE) == set()
+    cases.link(CASE, first, INVESTIGATOR, how="manual")
+    cases.link(CASE, second, INVESTIGATOR, how="manual")
+    cases.link(OTHER_CASE, second, INVESTIGATOR, how="manual")
+    assert in_case(CASE) == {first, second}
+    assert in_case(OTHER_CASE) == {second}
+    cases.unlink(CASE, second, INVESTIGATOR, "wrong incident")
+    assert in_case(CASE) == {first}
+    assert in_case(OTHER_CASE) == {second}  # still linked to the other case
+    assert scope_of(second) == OTHER_CASE  # the index forgets the unlinked case
+    cases.link(CASE, second, INVESTIGATOR, how="manual")  # relinked: back in scope
+    assert in_case(CASE) == {first, second}
+    assert scope_of(second) == " ".join(sorted((CASE, OTHER_CASE)))
