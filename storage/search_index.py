@@ -51,6 +51,7 @@ CANDIDATES = 1000
 COMMON_SHARE = 0.05
 COMMON_SEGMENTS = 50_000
 SAMPLE = 1000
+FLOOR_MARGIN = 4
 
 HEADLINE = (
     f'StartSel="{MARK_START}", StopSel="{MARK_END}", '
@@ -203,17 +204,18 @@ def _sqlite(
 
 
 def _postgres(
-    connection: Connection, query: Query, filters: SearchFilters, scoped: bool
+    connection: Connection, query: Query, filters: SearchFilters, items: bool
 ) -> tuple[str, dict[str, Any]]:
     match = tsquery(query)
     share, newest = _share(connection, match)
-    predicate, floor = sql.GIN_MATCH, 0
-    if share >= COMMON_SHARE:
-        predicate = sql.SCAN_MATCH
-    elif share and not scoped:
-        # Enough of the newest rows to hold the candidates four times over, by the sample.
-        floor = max(0, newest - int(4 * CANDIDATES / share))
-    template = sql.POSTGRES_SEARCH.replace("{predicate}", predicate)
+    predicate, order, floor = sql.GIN_MATCH, sql.MATCHES_ORDER, 0
+    # A case scope's items (by the item_id index) are few: GIN or a check of each of them.
+    if share >= COMMON_SHARE and not items:
+        predicate, order = sql.SCAN_MATCH, sql.WALK_ORDER
+    elif share and not filters.officer and not items:
+        # Enough of the newest rows to hold the candidates twice over, by the sample.
+        floor = max(0, newest - int(FLOOR_MARGIN * CANDIDATES / share))
+    template = sql.POSTGRES_SEARCH.replace("{predicate}", predicate).replace("{order}", order)
     return template, {"match": match, "headline": HEADLINE, "floor": floor}
 
 
@@ -226,8 +228,7 @@ def _statement(
     if connection.dialect.name == "sqlite":
         template, more = _sqlite(connection, query, filters)
     else:
-        scoped = bool(filters.officer) or item_ids is not None
-        template, more = _postgres(connection, query, filters, scoped)
+        template, more = _postgres(connection, query, filters, item_ids is not None)
     statement = template.format(filters=where, items_join=items_join)
     values |= more | {"limit": filters.limit, "candidates": max(CANDIDATES, filters.limit)}
     return (text(statement).bindparams(*binds) if binds else text(statement)), values
@@ -261,6 +262,8 @@ def search_segments(engine: Engine, query: Query, filters: SearchFilters) -> lis
             if item_ids is not None and not item_ids:
                 return []
             statement, values = _statement(connection, query, filters, item_ids)
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(sql.POSTGRES_COSTS))
             rows = connection.execute(statement, values).all()
     except DBAPIError as exc:
         if "syntax" in str(exc.orig).lower():

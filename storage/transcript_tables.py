@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,14 +48,7 @@ class TranscriptRow(Base):
 
 class SegmentRow(Base):
     __tablename__ = "transcript_segments"
-    __table_args__ = (
-        Index(
-            "ix_transcript_segments_officer_id",
-            "officer",
-            "id",
-            postgresql_where=text("is_current"),
-        ),
-    )
+    __table_args__ = (Index("ix_transcript_segments_officer_id", "officer", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"), index=True)
