@@ -3,15 +3,18 @@
 The only module, besides migrations, that writes SQL by hand: each engine's match syntax is
 compiled from the already-validated ``evidence.search.Query``, so user text reaches the
 database only as bound parameters built from plain words. Only the current transcript
-version of each item is searched.
+version of each item is searched (``is_current`` on each segment; SQLite's FTS5 table holds
+only current segments).
 
 A search runs in three steps inside one statement, so its cost is bounded by
 ``CANDIDATES`` and the page size, not by how many segments contain the words:
 
 1. candidates: the newest ``CANDIDATES`` matching segments in scope, newest first (the
    index's own order: SQLite FTS5 rowids, PostgreSQL's primary key), with the officer and
-   case filters inside the index (SQLite: the FTS5 ``officer`` and ``item_id`` columns are
-   part of the MATCH; PostgreSQL: the ``(officer, id)`` and ``item_id`` b-trees);
+   case filters inside the index (SQLite: the FTS5 ``officer`` and ``cases`` columns are
+   part of the MATCH; PostgreSQL: the ``(officer, id)`` and ``item_id`` b-trees). Each
+   segment carries its item's case URNs: ``refresh_case_scope`` must run in the
+   transaction of every link and unlink;
 2. ranking: BM25 (SQLite) or ``ts_rank_cd`` (PostgreSQL) over those candidates only;
 3. snippets: only for the page returned.
 
