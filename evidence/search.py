@@ -50,8 +50,17 @@ class Query:
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """Which segments a search may return; every filter given must hold.
+
+    ``officer``: only that officer's items. ``item_ids``: only those items. ``case_urns``:
+    only items linked to one of those cases. These are how the access policy's scope (an
+    officer's own items, the cases shared with a CPS user) reaches the index, which applies
+    them while matching. An empty set means nothing is in scope.
+    """
+
     item_ids: set[str] | None = None
     officer: str | None = None
+    case_urns: set[str] | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
     limit: int = DEFAULT_LIMIT

@@ -20,6 +20,7 @@ from evidence.errors import Conflict, NotFound
 from evidence.model import EvidenceItem, utcnow
 from storage.case_tables import CaseIncidentRow, CaseLinkRow, CaseRow, CaseSuggestionRow
 from storage.repository import _item
+from storage.search_scope import refresh_case_scope
 from storage.tables import ItemRow
 from storage.web_tables import CaseShareRow, UserRow
 
@@ -101,6 +102,8 @@ class SqlCases:
         row.how, row.reason, row.active = link.how.value, link.reason, link.active
         row.linked_by, row.linked_at = link.linked_by, link.linked_at
         self.session.flush()
+        # The CPS search scope is copied onto the item's segments; it commits with the link.
+        refresh_case_scope(self.session, link.item_id)
 
     def cases_for_incident(self, incident: str) -> list[str]:
         query = select(CaseIncidentRow.urn).where(

@@ -3,7 +3,23 @@
 The only module, besides migrations, that writes SQL by hand: each engine's match syntax is
 compiled from the already-validated ``evidence.search.Query``, so user text reaches the
 database only as bound parameters built from plain words. Only the current transcript
-version of each item is searched.
+version of each item is searched (``is_current`` on each segment; SQLite's FTS5 table holds
+only current segments).
+
+A search runs in three steps inside one statement, so its cost is bounded by
+``CANDIDATES`` and the page size, not by how many segments contain the words:
+
+1. candidates: the newest ``CANDIDATES`` matching segments in scope, newest first (the
+   index's own order: SQLite FTS5 rowids, PostgreSQL's primary key), with the officer and
+   case filters inside the index (SQLite: the FTS5 ``officer`` and ``cases`` columns are
+   part of the MATCH; PostgreSQL: the ``(officer, id)`` and ``item_id`` b-trees). Each
+   segment carries its item's case URNs: ``refresh_case_scope`` must run in the
+   transaction of every link and unlink;
+2. ranking: BM25 (SQLite) or ``ts_rank_cd`` (PostgreSQL) over those candidates only;
+3. snippets: only for the page returned.
+
+When fewer segments than ``CANDIDATES`` match, the ranking is exact. When more match (a
+very common word), the hits are the best ranked among the most recently indexed matches.
 """
 
 from __future__ import annotations
@@ -12,7 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from evidence.errors import InvalidInput, StoreError
@@ -26,43 +43,17 @@ from evidence.search import (
     check_limit,
     parse_query,
 )
+from storage import search_sql as sql
 from storage.tables import UTCDateTime
 
 SNIPPET_WORDS = 16
-
-SQLITE_SEARCH = """
-SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
-       snippet(transcript_segments_fts, 0, :mark_start, :mark_end, '…', {words}) AS snippet,
-       -bm25(transcript_segments_fts) AS score
-FROM transcript_segments_fts
-JOIN transcript_segments s ON s.id = transcript_segments_fts.rowid
-JOIN transcripts t ON t.id = s.transcript_id
-{items_join}
-WHERE transcript_segments_fts MATCH :match AND t.is_current {filters}
-ORDER BY bm25(transcript_segments_fts), s.item_id, s.start_time
-LIMIT :limit
-"""
-
-POSTGRES_SEARCH = """
-WITH q AS (SELECT to_tsquery('english', :match) AS query),
-ranked AS (
-    SELECT s.id, ts_rank_cd(s.text_search, q.query) AS score
-    FROM transcript_segments s
-    CROSS JOIN q
-    JOIN transcripts t ON t.id = s.transcript_id
-    {items_join}
-    WHERE s.text_search @@ q.query AND t.is_current {filters}
-    ORDER BY score DESC, s.item_id, s.start_time
-    LIMIT :limit
-)
-SELECT s.item_id, s.transcript_id, s.start_time, s.end_time, s.text,
-       ts_headline('english', s.text, q.query, :headline) AS snippet,
-       ranked.score AS score
-FROM ranked
-JOIN transcript_segments s ON s.id = ranked.id
-CROSS JOIN q
-ORDER BY ranked.score DESC, s.item_id, s.start_time
-"""
+CANDIDATES = 1000
+# A term is common when it is in this share of the newest SAMPLE segments, or (SQLite, where
+# BM25 reads every segment that has the word) when that share of the archive is this many.
+COMMON_SHARE = 0.05
+COMMON_SEGMENTS = 50_000
+SAMPLE = 1000
+FLOOR_MARGIN = 4
 
 HEADLINE = (
     f'StartSel="{MARK_START}", StopSel="{MARK_END}", '
@@ -71,11 +62,31 @@ HEADLINE = (
 )
 
 
+def _fts5_string(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def fts5_match(query: Query) -> str:
-    """FTS5 syntax: every term quoted (so no word is read as an operator), ANDed."""
-    return " ".join(
-        '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in query.terms
+    """FTS5 syntax: every term quoted (so no word is read as an operator), ANDed, in ``text``."""
+    return " AND ".join(
+        "text : " + _fts5_string(" ".join(term.words)) + ("*" if term.prefix else "")
+        for term in query.terms
     )
+
+
+def fts5_scope(filters: SearchFilters) -> str:
+    """The officer and case filters as FTS5 column filters, ANDed after the query's terms.
+
+    They narrow inside the index; the SQL filters still decide (a tokenizer may fold two
+    officer ids into the same tokens), so this is only ever a superset of the scope.
+    """
+    clauses = []
+    if filters.officer and any(ch.isalnum() for ch in filters.officer):
+        clauses.append("officer : " + _fts5_string(filters.officer))
+    if filters.case_urns and all(urn.isalnum() for urn in filters.case_urns):
+        urns = " OR ".join(_fts5_string(urn) for urn in sorted(filters.case_urns))
+        clauses.append(f"cases : ({urns})")
+    return "".join(f" AND {clause}" for clause in clauses)
 
 
 def _tsquery_term(term: Term) -> str:
@@ -92,19 +103,21 @@ def tsquery(query: Query) -> str:
 
 
 def _needs_items(filters: SearchFilters) -> bool:
-    return bool(filters.officer) or filters.date_from is not None or filters.date_to is not None
+    return filters.date_from is not None or filters.date_to is not None
 
 
-def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any], list[Any]]:
+def _filters(
+    filters: SearchFilters, item_ids: set[str] | None
+) -> tuple[str, dict[str, Any], list[Any]]:
     clauses: list[str] = []
     values: dict[str, Any] = {}
     binds: list[Any] = []
-    if filters.item_ids is not None:
+    if item_ids is not None:
         clauses.append("s.item_id IN :item_ids")
-        values["item_ids"] = sorted(filters.item_ids)
+        values["item_ids"] = sorted(item_ids)
         binds.append(bindparam("item_ids", expanding=True))
     if filters.officer:
-        clauses.append("i.officer = :officer")
+        clauses.append("s.officer = :officer")
         values["officer"] = filters.officer
     for name, operator, moment in (
         ("date_from", ">=", filters.date_from),
@@ -115,6 +128,102 @@ def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any], list[Any]]:
             values[name] = moment
             binds.append(bindparam(name, type_=UTCDateTime()))
     return "".join(f" AND {clause}" for clause in clauses), values, binds
+
+
+def _items_in_scope(connection: Connection, filters: SearchFilters) -> set[str] | None:
+    """The items the filters allow by id (``item_ids`` and the cases' linked items), or None."""
+    scope = None if filters.item_ids is None else set(filters.item_ids)
+    if filters.case_urns is not None:
+        linked: set[str] = set()
+        if filters.case_urns:
+            statement = text(
+                "SELECT item_id FROM case_links WHERE urn IN :urns AND active"
+            ).bindparams(bindparam("urns", expanding=True))
+            rows = connection.execute(statement, {"urns": sorted(filters.case_urns)})
+            linked = set(rows.scalars())
+        scope = linked if scope is None else scope & linked
+    return scope
+
+
+def _share(connection: Connection, match: str) -> tuple[float, int]:
+    """The share of the newest ``SAMPLE`` segments that ``match`` finds, and the newest id."""
+    sqlite = connection.dialect.name == "sqlite"
+    statement = text(sql.SQLITE_SHARE if sqlite else sql.POSTGRES_SHARE)
+    found, newest = connection.execute(statement, {"term": match, "window": SAMPLE}).one()
+    return int(found or 0) / SAMPLE, int(newest or 0)
+
+
+def _word_terms(query: Query) -> list[Query]:
+    """Each word of the query on its own (a phrase costs what its words cost)."""
+    return [
+        Query(query.text, (Term((word,), term.prefix and n == len(term.words) - 1),))
+        for term in query.terms
+        for n, word in enumerate(term.words)
+    ]
+
+
+def _sqlite(
+    connection: Connection, query: Query, filters: SearchFilters
+) -> tuple[str, dict[str, Any]]:
+    # BM25 reads the whole list of segments of each word (and checks a phrase's positions
+    # in every segment that has all its words): fine for uncommon words only.
+    common = False
+    for word in _word_terms(query):
+        share, newest = _share(connection, fts5_match(word))
+        common = common or share >= COMMON_SHARE or share * newest >= COMMON_SEGMENTS
+    words = fts5_match(query)
+    values = {
+        "match": words + fts5_scope(filters),
+        "words": words,
+        "mark_start": MARK_START,
+        "mark_end": MARK_END,
+    }
+    return sql.SQLITE_COMMON if common else sql.SQLITE_EXACT, values
+
+
+def _postgres(
+    connection: Connection, query: Query, filters: SearchFilters, items: bool
+) -> tuple[str, dict[str, Any]]:
+    match = tsquery(query)
+    share, newest = _share(connection, match)
+    predicate, order, floor = sql.GIN_MATCH, sql.MATCHES_ORDER, 0
+    # A case scope's items (by the item_id index) are few: GIN or a check of each of them.
+    if share >= COMMON_SHARE and not items:
+        predicate, order = sql.SCAN_MATCH, sql.WALK_ORDER
+    elif share and not filters.officer and not items:
+        # Enough of the newest rows to hold the candidates twice over, by the sample.
+        floor = max(0, newest - int(FLOOR_MARGIN * CANDIDATES / share))
+    template = sql.POSTGRES_SEARCH.replace("{predicate}", predicate).replace("{order}", order)
+    return template, {"match": match, "headline": HEADLINE, "floor": floor}
+
+
+def _statement(
+    connection: Connection, query: Query, filters: SearchFilters, item_ids: set[str] | None
+) -> tuple[Any, dict[str, Any]]:
+    where, values, binds = _filters(filters, item_ids)
+    # Joining items costs a lookup per candidate; only the date filters need it.
+    items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
+    if connection.dialect.name == "sqlite":
+        template, more = _sqlite(connection, query, filters)
+    else:
+        template, more = _postgres(connection, query, filters, item_ids is not None)
+    statement = template.format(filters=where, items_join=items_join)
+    values |= more | {"limit": filters.limit, "candidates": max(CANDIDATES, filters.limit)}
+    return (text(statement).bindparams(*binds) if binds else text(statement)), values
+
+
+def snippet(marked: str, sqlite: bool) -> str:
+    """About ``SNIPPET_WORDS`` words from the first match on (PostgreSQL's headline is one)."""
+    words = marked.split()
+    if not sqlite or len(words) <= SNIPPET_WORDS:
+        return marked
+    first = next((n for n, word in enumerate(words) if MARK_START in word), 0)
+    start = max(0, min(first - 3, len(words) - SNIPPET_WORDS))
+    end = start + SNIPPET_WORDS
+    shown = " ".join(words[start:end])
+    if shown.count(MARK_START) > shown.count(MARK_END):
+        shown += MARK_END
+    return ("…" if start else "") + shown + ("…" if end < len(words) else "")
 
 
 @contextmanager
@@ -129,29 +238,29 @@ def _connected(bind: Engine | Connection) -> Iterator[Connection]:
 
 
 def search_segments(bind: Engine | Connection, query: Query, filters: SearchFilters) -> list[Hit]:
-    """Ranked hits for a parsed query; an empty list when nothing matches."""
-    limit = check_limit(filters.limit)
-    if filters.item_ids is not None and not filters.item_ids:
-        return []
-    where, values, binds = _filters(filters)
-    # Joining items costs a lookup per matching segment; only its filters need it.
-    items_join = "JOIN items i ON i.id = s.item_id" if _needs_items(filters) else ""
-    if bind.dialect.name == "sqlite":
-        sql = SQLITE_SEARCH.format(words=SNIPPET_WORDS, filters=where, items_join=items_join)
-        values |= {"match": fts5_match(query), "mark_start": MARK_START, "mark_end": MARK_END}
-    else:
-        sql = POSTGRES_SEARCH.format(filters=where, items_join=items_join)
-        values |= {"match": tsquery(query), "headline": HEADLINE}
-    statement = text(sql).bindparams(*binds) if binds else text(sql)
+    """Ranked hits for a parsed query within the filters' scope; [] when nothing matches.
+
+    ``filters.officer`` keeps one officer's items, ``filters.item_ids`` the given items and
+    ``filters.case_urns`` the items linked to those cases (all that are given must hold);
+    an empty set means nothing is in scope.
+    """
+    check_limit(filters.limit)
     try:
         with _connected(bind) as connection:
-            rows = connection.execute(statement, {**values, "limit": limit}).all()
+            item_ids = _items_in_scope(connection, filters)
+            if item_ids is not None and not item_ids:
+                return []
+            statement, values = _statement(connection, query, filters, item_ids)
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(sql.POSTGRES_COSTS))
+            rows = connection.execute(statement, values).all()
     except DBAPIError as exc:
         if "syntax" in str(exc.orig).lower():
             raise InvalidInput(f"search {query.text!r}: the index could not read it") from exc
         raise StoreError(
             f"search {query.text!r}: the database did not answer ({exc.orig})"
         ) from exc
+    sqlite = bind.dialect.name == "sqlite"
     return [
         Hit(
             item_id=row.item_id,
@@ -159,7 +268,7 @@ def search_segments(bind: Engine | Connection, query: Query, filters: SearchFilt
             start=float(row.start_time),
             end=float(row.end_time),
             text=row.text,
-            snippet=row.snippet,
+            snippet=snippet(row.marked, sqlite),
             score=float(row.score),
         )
         for row in rows

@@ -17,6 +17,7 @@ from evidence.custody import Actor
 from evidence.errors import Conflict
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Segment, Transcript, Word
 from storage.repository import SqlItems
+from storage.search_scope import case_scope
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
 
@@ -49,6 +50,11 @@ class SqlTranscriptRepository:
                         .where(TranscriptRow.item_id == transcript.item_id)
                         .values(is_current=False)
                     )
+                    session.execute(
+                        update(SegmentRow)
+                        .where(SegmentRow.item_id == transcript.item_id, SegmentRow.is_current)
+                        .values(is_current=False)
+                    )
                 session.add(_row(transcript, is_current=finished))
                 session.flush()
         except IntegrityError as exc:
@@ -56,8 +62,10 @@ class SqlTranscriptRepository:
                 f"item {transcript.item_id}: another transcription saved version "
                 f"{transcript.version} first; run the transcription again"
             ) from exc
+        officer = session.scalar(select(ItemRow.officer).where(ItemRow.id == transcript.item_id))
+        cases = case_scope(session, transcript.item_id)
         session.add_all(
-            _segment_row(transcript, seq, segment)
+            _segment_row(transcript, seq, segment, officer, cases, finished)
             for seq, segment in enumerate(transcript.segments, start=1)
         )
         self.items.append_event(transcript.item_id, action, actor, details)
@@ -132,10 +140,20 @@ def _row(transcript: Transcript, is_current: bool) -> TranscriptRow:
     )
 
 
-def _segment_row(transcript: Transcript, seq: int, segment: Segment) -> SegmentRow:
+def _segment_row(
+    transcript: Transcript,
+    seq: int,
+    segment: Segment,
+    officer: str | None,
+    cases: str | None,
+    is_current: bool,
+) -> SegmentRow:
     return SegmentRow(
         transcript_id=transcript.id,
         item_id=transcript.item_id,
+        officer=officer,
+        cases=cases,
+        is_current=is_current,
         seq=seq,
         start_time=segment.start,
         end_time=segment.end,

@@ -1,8 +1,9 @@
 """SQLAlchemy models for transcripts and their segments.
 
 The full-text index over segment text is not mapped here: on SQLite it is an FTS5 table kept
-by triggers, on PostgreSQL a generated ``tsvector`` column; both are created by migration
-0002 and read only by ``storage.search_index``.
+by triggers (over ``text``, ``officer`` and ``cases``, current segments only), on PostgreSQL a
+generated ``tsvector`` column with a GIN index over current segments; both are created by
+migrations 0002 and 0009 and read only by ``storage.search_index``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.tables import Base
@@ -36,10 +48,18 @@ class TranscriptRow(Base):
 
 class SegmentRow(Base):
     __tablename__ = "transcript_segments"
+    __table_args__ = (Index("ix_transcript_segments_officer_id", "officer", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"), index=True)
     item_id: Mapped[str] = mapped_column(String(32), index=True)
+    # The item's officer, copied at save (fixed at ingest) so search filters in the index.
+    officer: Mapped[str | None] = mapped_column(String(64))
+    # The URNs of the cases the item is linked to, space-separated, for the CPS scope
+    # (storage.search_scope.refresh_case_scope keeps it on link and unlink).
+    cases: Mapped[str | None] = mapped_column(Text)
+    # Its transcript is the item's current version: only these are indexed for search.
+    is_current: Mapped[bool] = mapped_column(Boolean, server_default=true())
     seq: Mapped[int] = mapped_column(Integer)
     start_time: Mapped[float] = mapped_column(Float)
     end_time: Mapped[float] = mapped_column(Float)

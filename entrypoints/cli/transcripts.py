@@ -18,7 +18,7 @@ from entrypoints.errors import exit_code
 from entrypoints.prefect_env import prepare, run_flow
 from evidence.access import Role
 from evidence.errors import InvalidInput, TranscriptionError
-from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, SearchFilters, parse_date
+from evidence.search import DEFAULT_LIMIT, MARK_END, MARK_START, Hit, SearchFilters, parse_date
 from evidence.transcripts import FORMATS
 
 
@@ -147,17 +147,13 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find where words were said, across the current transcripts you may see, best first."""
+    from evidence.cases import validate_urn
     from evidence.services.search import search as run_search
 
     services = get_services()
-    item_ids: set[str] | None = None
-    if case is not None:
-        from evidence.services.cases import exhibit_ids
-
-        with services.unit_of_work() as uow:
-            item_ids = exhibit_ids(uow, case)
     filters = SearchFilters(
-        item_ids=item_ids,
+        # The index keeps the case's items while it matches; the links are re-checked exactly.
+        case_urns=None if case is None else {validate_urn(case)},
         officer=officer,
         date_from=parse_date(date_from, "--from") if date_from else None,
         date_to=parse_date(date_to, "--to", end_of_day=True) if date_to else None,
@@ -169,7 +165,11 @@ def search(
     hits = run_search(services.unit_of_work(), caller, query, filters)
     if as_json:
         print_json([hit.as_dict() for hit in hits])
-        return
+    else:
+        show_hits(query, hits)
+
+
+def show_hits(query: str, hits: list[Hit]) -> None:
     rows = [
         [
             short(hit.item_id),

@@ -49,11 +49,12 @@ def _scoped(uow: UnitOfWork, caller: Caller, query: str, filters: SearchFilters)
             return []
         filters = replace(filters, officer=principal.officer_id)
     elif principal.role is Role.CPS:
-        shared = uow.items.shared_item_ids(principal.name)
-        narrowed = shared if filters.item_ids is None else shared & filters.item_ids
-        filters = replace(filters, item_ids=narrowed)
+        # The index keeps the items of the shared cases while it matches.
+        shared = uow.cases.shared_cases(principal.name)
+        narrowed = shared if filters.case_urns is None else shared & filters.case_urns
+        filters = replace(filters, case_urns=narrowed)
     elif not principal.sees_everything:
         return []
-    if filters.item_ids is not None and not filters.item_ids:
+    if any(ids is not None and not ids for ids in (filters.item_ids, filters.case_urns)):
         return []
     return uow.search.search(query, filters)

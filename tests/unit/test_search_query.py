@@ -21,7 +21,10 @@ def test_words_phrases_and_prefixes_are_parsed_and_lowercased() -> None:
 
 def test_both_engines_get_every_term_quoted_and_anded() -> None:
     query = parse_query('knife "kitchen door" threat* AND OR')
-    assert fts5_match(query) == '"knife" "kitchen door" "threat"* "and" "or"'
+    assert fts5_match(query) == (
+        'text : "knife" AND text : "kitchen door" AND text : "threat"* AND text : "and" AND '
+        'text : "or"'
+    )
     assert tsquery(query) == "'knife' & ('kitchen' <-> 'door') & 'threat':* & 'and' & 'or'"
 
 

@@ -22,7 +22,8 @@ class FakeItems:
         self.logs: dict[str, list[CustodyEvent]] = {}
         self.rejected: list[Rejection] = []
         # CPS user name -> ids of the items linked to the cases shared with them
-        self.shares: dict[str, set[str]] = {}
+        # CPS shares: user -> case URN -> the ids of the items linked to that case.
+        self.shares: dict[str, dict[str, set[str]]] = {}
 
     def add_item(self, item: EvidenceItem, steps: Sequence[EventStep]) -> EvidenceItem:
         if self.find_by_sha256(item.sha256) is not None or item.id in self.items:
@@ -91,7 +92,12 @@ class FakeItems:
         return [i for i in self.list_items() if i.id in shared][:limit]
 
     def shared_item_ids(self, user_name: str) -> set[str]:
-        return set(self.shares.get(user_name, set()))
+        return set().union(*self.shares.get(user_name, {}).values())
+
+    def case_item_ids(self, urns: set[str]) -> set[str]:
+        """The items linked to any of ``urns``."""
+        cases = [cases for shared in self.shares.values() for cases in shared.items()]
+        return set().union(*(ids for urn, ids in cases if urn in urns))
 
     def iter_items(self) -> Iterator[EvidenceItem]:
         yield from sorted(self.items.values(), key=lambda i: i.ingested_at)

@@ -89,7 +89,7 @@ class FakeSearch:
         hits = []
         for item in items.iter_items():
             current = transcripts.current(item.id)
-            if current is None or not _in_scope(item.id, item.officer, filters):
+            if current is None or not _in_scope(item.id, item.officer, filters, items):
                 continue
             for segment in current.segments:
                 if all(word in segment.text.lower() for word in words):
@@ -98,8 +98,10 @@ class FakeSearch:
         return hits[: filters.limit]
 
 
-def _in_scope(item_id: str, officer: str | None, filters: SearchFilters) -> bool:
+def _in_scope(item_id: str, officer: str | None, filters: SearchFilters, items: FakeItems) -> bool:
     if filters.item_ids is not None and item_id not in filters.item_ids:
+        return False
+    if filters.case_urns is not None and item_id not in items.case_item_ids(filters.case_urns):
         return False
     return not filters.officer or officer == filters.officer
 
@@ -136,6 +138,21 @@ def fake_uow() -> FakeUnitOfWork:
     """A fake unit of work with items, audit, transcripts and search."""
     uow = FakeUnitOfWork()
     transcripts = FakeTranscripts(uow.items)
+    uow.with_repository("cases", FakeCaseScope(uow.items))
     return uow.with_repository("transcripts", transcripts).with_repository(
         "search", FakeSearch(transcripts, uow.items)
     )
+
+
+class FakeCaseScope:
+    """The CPS scope the search service asks the cases repository for."""
+
+    def __init__(self, items: FakeItems) -> None:
+        self._items = weakref.ref(items)
+
+    def shared_cases(self, user: str | None = None) -> set[str]:
+        items = self._items()
+        assert items is not None
+        return {
+            urn for name, cases in items.shares.items() if user in (None, name) for urn in cases
+        }

@@ -15,6 +15,7 @@ from tests.unit.fakes import FakeUnitOfWork
 from tests.unit.fakes.transcripts import FakeStore, fake_uow
 
 OFFICERS = ("PC4521", "PC3310", "CH1187")
+SHARED_URN = "01YZ1234524"
 CALLERS = {
     "ivy": Principal("ivy", Role.INVESTIGATOR),
     "pc4521": Principal("pc4521", Role.OFFICER, "PC4521"),
@@ -62,6 +63,6 @@ def world() -> World:
             )
             step = ("received", Actor(officer, "dock"), sha, {}, item.ingested_at)
             items[officer] = uow.items.add_item(item, [step])
-        uow.items.shares["lawyer"] = {items["CH1187"].id}
+        uow.items.shares["lawyer"] = {SHARED_URN: {items["CH1187"].id}}
         uow.commit()
     return World(uow, store, items)
