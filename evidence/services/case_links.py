@@ -129,37 +129,46 @@ def link_ingested(
 def auto_link_items(
     uow: UnitOfWork, item_ids: Iterable[str], actor: Actor, *, window: timedelta
 ) -> list[Link]:
-    """Link new items to the cases with their incident number, then refresh the proposals
-    of the cases they touch, in one transaction.
+    """Link new items to the cases with their incident number, each item in a transaction
+    of its own (a broken custody chain on one item stops only its links), then refresh the
+    proposals of the cases they touch.
 
     A case already shared with the CPS gets a proposal instead: what the CPS sees changes
     only when an investigator confirms it. ``actor`` is who caused the ingest (the uploader,
     or whoever ran it), and the link's custody event names them.
     """
+    links: list[Link] = []
+    officers: set[str] = set()
+    for item_id in item_ids:
+        with uow:
+            item = uow.items.get_item(item_id)
+            links.extend(_link_by_incident(uow, item, actor))
+            uow.commit()
+        if item.officer:
+            officers.add(item.officer)
     with uow:
-        items = [uow.items.get_item(item_id) for item_id in item_ids]
-        shared = uow.cases.shared_cases()
-        links: list[Link] = []
-        for item in items:
-            if not item.incident:
-                continue
-            for urn in uow.cases.cases_for_incident(item.incident):
-                case = uow.cases.get(urn, lock=True)
-                if not matches_incident(case.incidents, item.incident):
-                    continue
-                if urn in shared:
-                    uow.cases.add_suggestion(shared_case_proposal(urn, item))
-                    continue
-                link, new = link_item(
-                    uow, case, item, actor, LinkHow.AUTO_INCIDENT, INCIDENT_MATCHES
-                )
-                if new:
-                    links.append(link)
-        officers = {item.officer for item in items if item.officer}
         for urn in sorted({link.urn for link in links} | uow.cases.cases_with_officers(officers)):
             refresh_suggestions(uow, urn, window)
         uow.commit()
-        return links
+    return links
+
+
+def _link_by_incident(uow: UnitOfWork, item: EvidenceItem, actor: Actor) -> list[Link]:
+    if not item.incident:
+        return []
+    shared = uow.cases.shared_cases()
+    links = []
+    for urn in uow.cases.cases_for_incident(item.incident):
+        case = uow.cases.get(urn, lock=True)
+        if not matches_incident(case.incidents, item.incident):
+            continue
+        if urn in shared:
+            uow.cases.add_suggestion(shared_case_proposal(urn, item))
+            continue
+        link, new = link_item(uow, case, item, actor, LinkHow.AUTO_INCIDENT, INCIDENT_MATCHES)
+        if new:
+            links.append(link)
+    return links
 
 
 def shared_case_proposal(urn: str, item: EvidenceItem) -> Suggestion:

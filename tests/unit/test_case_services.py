@@ -212,3 +212,16 @@ def test_the_console_is_audited_like_a_web_user() -> None:
     ]
     assert {e.address for e in uow.audit.chain} == {desk.address}
     assert desk.address.startswith("console:")
+
+
+def test_a_broken_chain_at_ingest_stops_only_that_items_links() -> None:
+    uow = world()
+    cases.create_case(uow, IVY, URN, window=WINDOW, incidents=[INCIDENT])
+    first = hold(uow, 1)
+    broken = hold(uow, 2, at=T0 + timedelta(minutes=1))
+    uow.items.items[broken.id].custody_head = "0" * 64  # its chain no longer ends where it says
+    outcomes = [{"status": "ingested", "id": i.id} for i in (first, broken)]
+    with pytest.raises(CustodyBroken):
+        case_links.link_ingested(uow, outcomes, Actor("PC4521", "web"), window=WINDOW)
+    assert uow.cases.item_ids(URN) == {first.id}
+    assert uow.items.custody(first.id)[-1].action == "case-linked"
