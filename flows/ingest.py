@@ -14,7 +14,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
 from flows.progress import report_done, report_total
-from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
 from storage.case_service import link_ingested
 from storage.tlog_service import checkpoint
@@ -102,6 +101,10 @@ def ingest_dock(
     # Sign what this batch added before transcription starts, then what transcription added.
     checkpoint(get_services())
     if transcribe:
+        # Imported here: the transcription stack (numpy, the model adapter) costs a third
+        # of a second that an ingest without transcription need not pay.
+        from flows.transcribe import transcribe_ingested
+
         transcribe_ingested(outcomes, officer)
         checkpoint(get_services())
     return outcomes

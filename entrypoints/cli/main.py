@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from entrypoints.cli import bundles, cases, corrections, items, log
+from entrypoints.cli import bundles, cases, corrections, items, log, server
 from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
@@ -34,6 +34,7 @@ corrections.register(app)
 app.add_typer(cases.app)
 app.add_typer(bundles.app)
 app.add_typer(log.app)
+app.add_typer(server.app)
 transcript_commands.register(app)
 user_commands.register(app)
 web_commands.register(app)
