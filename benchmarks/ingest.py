@@ -53,12 +53,13 @@ def make_video_dock(dock: Path, seconds: int) -> list[Path]:
 
 
 def make_tiny_dock(dock: Path, count: int, seed: bytes, salt: int) -> None:
-    """``count`` half-second WAVs, each with different bytes (a changed last sample)."""
+    """``count`` half-second WAVs, each with its own name and bytes (a changed last sample);
+    names differ between docks too, or a file would be taken for a changed copy of another."""
     dock.mkdir(parents=True)
     for n in range(count):
         data = bytearray(seed)
         data[-4:] = (salt * 100_000 + n).to_bytes(4, "little")
-        (dock / f"call-{n:04}.wav").write_bytes(bytes(data))
+        (dock / f"call-{salt}-{n:04}.wav").write_bytes(bytes(data))
 
 
 class Evidence:
