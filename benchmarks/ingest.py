@@ -87,6 +87,7 @@ class Evidence:
         return home
 
     def ingest(self, dock: Path, home: Path) -> float:
+        settle()
         command = [sys.executable, "-m", "entrypoints.cli.main", "ingest", "--no-transcribe"]
         start = time.perf_counter()
         done = subprocess.run(
@@ -98,8 +99,15 @@ class Evidence:
         return elapsed
 
 
+def settle() -> None:
+    """Flush what earlier runs left dirty (untimed): our fsync must not wait for the disk
+    to write back the baseline's copies, nor the baseline start with a busy disk."""
+    subprocess.run(["sync"], check=True)
+
+
 def baseline(files: list[Path], destination: Path) -> float:
     destination.mkdir(parents=True)
+    settle()
     start = time.perf_counter()
     subprocess.run(["sha256sum", *map(str, files)], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cp", *map(str, files), str(destination)], check=True)
