@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     s3_connect_timeout: float = Field(default=5.0, gt=0)
     s3_read_timeout: float = Field(default=15.0, gt=0)
     s3_retries: int = Field(default=2, ge=0, le=10)
+
+    # Without PREFECT_API_URL: "background" starts one local Prefect server under the home
+    # and reuses it; "ephemeral" lets Prefect start a temporary one inside every command.
+    prefect_server: Literal["background", "ephemeral"] = "background"
 
     whisper_model: str | None = None
     whisper_device: str = "cpu"

@@ -13,10 +13,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
+from evidence.ingest_report import IngestStatus
 from evidence.services.case_links import link_ingested, link_window
 from evidence.services.log import checkpoint
 from flows.progress import report_done, report_total
-from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
 
 
@@ -83,18 +83,7 @@ def ingest_dock(
     }
     outcomes: list[dict[str, Any]] = []
     for future in as_completed(list(futures)):
-        result = future.result(raise_on_failure=False)
-        outcome = (
-            result
-            if isinstance(result, dict)
-            else {
-                "status": "failed",
-                "path": display_path(futures[future]),
-                "reason": f"{display_path(futures[future])}: could not be ingested "
-                f"({display_path(str(result))}); "
-                "the dock file is untouched, run the ingest again",
-            }
-        )
+        outcome = _outcome(future.result(raise_on_failure=False), futures[future])
         outcomes.append(outcome)
         report_done("ingest", outcome)
     outcomes.sort(key=lambda o: o["path"])
@@ -108,9 +97,25 @@ def ingest_dock(
     # Sign what this batch added before transcription starts, then what transcription added.
     _checkpoint()
     if transcribe:
+        # Imported here: the transcription stack (numpy, the model adapter) costs a third
+        # of a second that an ingest without transcription need not pay.
+        from flows.transcribe import transcribe_ingested
+
         transcribe_ingested(outcomes, officer)
         _checkpoint()
     return outcomes
+
+
+def _outcome(result: Any, relative: str) -> dict[str, Any]:
+    """The file's outcome; a task that crashed is a failure that leaves the dock untouched."""
+    if isinstance(result, dict):
+        return result
+    return {
+        "status": IngestStatus.FAILED,
+        "path": display_path(relative),
+        "reason": f"{display_path(relative)}: could not be ingested "
+        f"({display_path(str(result))}); the dock file is untouched, run the ingest again",
+    }
 
 
 def _checkpoint() -> None:

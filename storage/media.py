@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,16 @@ class FfmpegProbe:
         require_tools()
 
     def probe(self, path: Path, label: str) -> MediaInfo:
-        description = self._describe(path, label)
-        info = _media_info(description, label)
-        reached = self._demux_end(path, label)
+        # The demux check and the description are two processes; they run at once, as most
+        # of each one's cost is starting up (loading ffmpeg's libraries), not reading.
+        demux = self._start_demux(path)
+        try:
+            info = _media_info(self._describe(path, label), label)
+        except BaseException:  # not media (or interrupted): the demux is not waited for
+            demux.kill()
+            demux.communicate()
+            raise
+        reached = self._demux_end(demux, path, label)
         declared = info.duration
         if declared and reached is not None:
             tolerance = max(TRUNCATION_TOLERANCE_SECONDS, declared * TRUNCATION_TOLERANCE_RATIO)
@@ -63,19 +71,20 @@ class FfmpegProbe:
             reason = reason.replace(f"{path}: ", "")
             raise MediaError(f"{label}: not decodable media ({reason})") from exc
 
-    def _demux_end(self, path: Path, label: str) -> float | None:
+    def _start_demux(self, path: Path) -> subprocess.Popen[bytes]:
+        """Demux every packet (``-c copy``, no decoding), reporting how far they reach."""
         stream = (
             ffmpeg.input(str(path))
             .output("-", format="null", c="copy", map="0", progress="pipe:1", nostats=None)
             .global_args("-nostdin", "-v", "error", "-xerror")
         )
-        try:
-            out, err = stream.run(capture_stdout=True, capture_stderr=True)
-        except ffmpeg.Error as exc:
-            reason = _first_line(exc.stderr, "ffmpeg stopped reading it")
-            raise MediaError(
-                f"{label}: truncated or corrupt media ({_strip(reason, path)})"
-            ) from exc
+        return subprocess.Popen(stream.compile(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def _demux_end(self, demux: subprocess.Popen[bytes], path: Path, label: str) -> float | None:
+        out, err = demux.communicate()
+        if demux.returncode != 0:
+            reason = _first_line(err, "ffmpeg stopped reading it")
+            raise MediaError(f"{label}: truncated or corrupt media ({_strip(reason, path)})")
         if err.strip():
             raise MediaError(
                 f"{label}: truncated or corrupt media ({_strip(_first_line(err, ''), path)})"
