@@ -227,10 +227,11 @@ def verify(
 
     services = get_services()
     caller = at_console("verify", officer)
+    # The log is checked as found, before this check's own events are added to it.
+    log = verify_log(services.unit_of_work(), services.installation()) if all_items else None
     checks = verify_items(
         services.unit_of_work, caller, services.store, None if all_items else item_id
     )
-    log = verify_log(services.unit_of_work(), services.installation()) if all_items else None
     failed = [item.id for item, check in checks if check.problems]
     if as_json:
         results = [
