@@ -15,7 +15,6 @@ from evidence.inbox_service import InboxWatcher, Outcomes
 from evidence.leases import runner_name
 from flows.ingest import ingest_dock
 from storage.bootstrap import Services, get_services
-from storage.inbox_repository import InboxDocks
 from storage.s3_inbox import S3Inbox
 
 
@@ -24,7 +23,7 @@ def inbox_watcher(services: Services, role: str = "inbox-watcher") -> InboxWatch
     source = S3Inbox.from_settings(settings)
     return InboxWatcher(
         source=source,
-        ledger=InboxDocks(services.engine, source.url, settings.job_lease_seconds),
+        ledger=services.inbox_docks(source.url),
         staging=settings.resolved_home / "inbox",
         owner=runner_name(role),
         lease_seconds=settings.job_lease_seconds,

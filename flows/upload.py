@@ -33,7 +33,7 @@ DEPLOYMENT = "ingest-upload/ingest-upload"
 
 
 def upload_jobs(services: Services) -> UploadJobs:
-    return UploadJobs(services.engine, services.settings.job_lease_seconds)
+    return services.upload_jobs()
 
 
 @flow(name="ingest-upload", log_prints=False)

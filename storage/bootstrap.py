@@ -20,6 +20,8 @@ from storage.unit_of_work import SqlRepository, SqlUnitOfWork, unit_of_work_fact
 if TYPE_CHECKING:
     from evidence.ingest import Ingestor
     from evidence.services.log import Installation
+    from storage.inbox_repository import InboxDocks
+    from storage.upload_repository import UploadJobs
 
 
 @dataclass
@@ -36,6 +38,18 @@ class Services:
     def unit_of_work(self) -> SqlUnitOfWork:
         """A fresh unit of work on this database: one use case's transaction."""
         return self._new_uow()
+
+    def upload_jobs(self) -> UploadJobs:
+        """The upload job table, whose claims are transactions of their own."""
+        from storage.upload_repository import UploadJobs
+
+        return UploadJobs(self.engine, self.settings.job_lease_seconds)
+
+    def inbox_docks(self, inbox: str) -> InboxDocks:
+        """The ledger of an S3 inbox's docks, whose claims are transactions of their own."""
+        from storage.inbox_repository import InboxDocks
+
+        return InboxDocks(self.engine, inbox, self.settings.job_lease_seconds)
 
     def installation(self) -> Installation:
         """The store, signing key, organisation and time-stamping authority that sign and

@@ -15,12 +15,11 @@ app = typer.Typer(name="inbox", help="The S3 inbox dock stations upload to.", no
 @app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Every dock seen in the inbox: waiting (and why), being ingested, done or failed."""
-    from storage.inbox_repository import InboxDocks
     from storage.s3_inbox import S3Inbox
 
     services = get_services()
     inbox = S3Inbox.from_settings(services.settings).url
-    docks = InboxDocks(services.engine, inbox, services.settings.job_lease_seconds).listed()
+    docks = services.inbox_docks(inbox).listed()
     if as_json:
         print_json([dock.as_dict() for dock in docks])
         return

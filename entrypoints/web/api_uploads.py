@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from entrypoints.web.security import ApiCaller, ApiUser, Context, Uow
+from entrypoints.web.security import ApiCaller, Context, Uow
 from entrypoints.web.upload_worker import UploadWorker
 from entrypoints.web.uploads import (
     UploadedDock,
@@ -18,8 +18,8 @@ from entrypoints.web.uploads import (
     discard,
     receive_dock,
 )
-from evidence.access import Permission, Principal
-from evidence.errors import InvalidInput, PermissionDenied
+from evidence.access import Principal
+from evidence.errors import InvalidInput
 from evidence.model import KINDS
 from evidence.services import uploads
 from evidence.settings import Settings
@@ -67,15 +67,11 @@ Worker = Annotated[UploadWorker, Depends(get_worker)]
     openapi_extra={"requestBody": MULTIPART_BODY},
 )
 async def upload(
-    principal: ApiUser, context: Context, worker: Worker, request: Request
+    caller: ApiCaller, uow: Uow, context: Context, worker: Worker, request: Request
 ) -> JSONResponse:
     """An officer's dock files, streamed to disk; answered once received, ingested after."""
-    principal.require(Permission.UPLOAD)
-    if not principal.officer_id:
-        raise PermissionDenied(
-            f"{principal.name}: the account has no collar id, and an upload is recorded as "
-            "its uploader's; an administrator must set one first"
-        )
+    principal = caller.principal
+    uploads.require_uploader(caller)
     settings = context.services.settings
     uploads_root = settings.resolved_home / "uploads"
     allowance = await run_in_threadpool(_allowance, settings, uploads_root)
@@ -86,8 +82,7 @@ async def upload(
         discard(dock.root)
         raise
     worker.submit(job.id)
-    details = {"job": job.id, "files": dock.files}
-    context.audit(request, principal, "upload", f"officer:{principal.officer_id}", details)
+    await run_in_threadpool(uploads.record_upload, uow, caller, job.id, dock.files)
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": job.status_url})
 
 

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from evidence.access import Principal
 from evidence.accounts import PasswordHasher
-from evidence.audit import AuditEvent
-from evidence.services.caller import Caller
-from evidence.services.caller import audit as record
 from evidence.throttle import SignInRules
 from storage.bootstrap import Services
 
@@ -27,24 +22,6 @@ class WebContext:
     templates: Jinja2Templates
     passwords: PasswordHasher
     sign_in_rules: SignInRules
-
-    def audit(
-        self,
-        request: Request,
-        principal: Principal,
-        action: str,
-        target: str,
-        details: dict[str, Any] | None = None,
-    ) -> AuditEvent:
-        """Record who did what to which target, from which address.
-
-        For routers not yet calling a service (which records its own events).
-        """
-        caller = Caller(principal, client_address(request))
-        with self.services.unit_of_work() as uow:
-            event = record(uow, caller, action, target, details)
-            uow.commit()
-        return event
 
 
 def client_address(request: Request) -> str:

@@ -23,7 +23,6 @@ from entrypoints.prefect_env import prepare, run_flow
 from entrypoints.web.upload_sweep import sweep_partial_uploads
 from evidence.leases import runner_name
 from storage.bootstrap import Services
-from storage.upload_repository import UploadJobs
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ class UploadWorker:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.jobs = UploadJobs(services.engine, services.settings.job_lease_seconds)
+        self.jobs = services.upload_jobs()
         self.owner = runner_name("web")
         self.on_pool: bool | None = None  # decided at start-up, or at the first job
         self._executor: ThreadPoolExecutor | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from evidence.access import Permission
 from evidence.errors import PermissionDenied
 from evidence.ports import UnitOfWork
 from evidence.services.caller import Caller, audit
@@ -65,3 +66,23 @@ def retry_upload(
         audit(uow, caller, "retry-upload", f"upload:{job.id}", details)
         uow.commit()
     return held, job
+
+
+def require_uploader(caller: Caller) -> str:
+    """The collar id an upload is recorded under: only an officer with one may upload."""
+    principal = caller.principal
+    principal.require(Permission.UPLOAD)
+    if not principal.officer_id:
+        raise PermissionDenied(
+            f"{principal.name}: the account has no collar id, and an upload is recorded as "
+            "its uploader's; an administrator must set one first"
+        )
+    return principal.officer_id
+
+
+def record_upload(uow: UnitOfWork, caller: Caller, job_id: str, files: list[str]) -> None:
+    """The upload, received and queued, in the audit trail under the uploader's collar id."""
+    officer = require_uploader(caller)
+    with uow:
+        audit(uow, caller, "upload", f"officer:{officer}", {"job": job_id, "files": files})
+        uow.commit()
