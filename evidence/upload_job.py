@@ -16,6 +16,7 @@ from typing import Any
 from evidence.access import Principal, Role
 from evidence.errors import NotFound, PermissionDenied
 from evidence.ingest_report import IngestReport, ingest_report
+from evidence.model import iso_utc
 
 
 class JobStatus(StrEnum):
@@ -54,7 +55,7 @@ class UploadJob:
         """The job as the uploader sees it (the server's dock path stays on the server)."""
 
         def when(moment: datetime | None) -> str | None:
-            return moment.isoformat() if moment else None
+            return iso_utc(moment) if moment else None
 
         return {
             "id": self.id,

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from entrypoints.web.security import ApiCaller, Context, Uow
+from entrypoints.web.upload_models import UploadJobOut
 from entrypoints.web.upload_worker import UploadWorker
 from entrypoints.web.uploads import (
     UploadedDock,
@@ -60,7 +61,10 @@ Worker = Annotated[UploadWorker, Depends(get_worker)]
     "/uploads",
     status_code=202,
     responses={
-        202: {"description": "Received; ingest runs in the background (see Location)"},
+        202: {
+            "description": "Received; ingest runs in the background (see Location)",
+            "model": UploadJobOut,
+        },
         413: {"description": "Larger than EVIDENCE_UPLOAD_MAX_BYTES"},
         507: {"description": "Could take the quarantine past EVIDENCE_QUARANTINE_QUOTA_BYTES"},
     },
@@ -112,7 +116,7 @@ def _record(worker: UploadWorker, dock: UploadedDock, principal: Principal) -> U
     )
 
 
-@router.get("/uploads")
+@router.get("/uploads", response_model=list[UploadJobOut])
 def list_uploads(
     caller: ApiCaller,
     uow: Uow,
@@ -123,7 +127,7 @@ def list_uploads(
     return [job.as_dict() for job in uploads.list_uploads(uow, caller, worker.jobs, limit)]
 
 
-@router.get("/uploads/{job_id}")
+@router.get("/uploads/{job_id}", response_model=UploadJobOut)
 def upload_status(job_id: str, caller: ApiCaller, uow: Uow, worker: Worker) -> dict[str, Any]:
     """The job's status and, once done, its ingest report (as ``evidence ingest --json``)."""
     return uploads.upload_status(uow, caller, worker.jobs, job_id).as_dict()
