@@ -13,6 +13,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from evidence.dock import display_path, scan
 from evidence.ingest import IngestOptions
+from flows.pool_ingest import record_ingest_report, submit_ingested
 from flows.progress import report_done, report_total
 from flows.transcribe import transcribe_ingested
 from storage.bootstrap import get_services
@@ -61,10 +62,14 @@ def ingest_dock(
     batch: str = "",
     transcribe: bool = True,
     uploaded_by_officer: bool = False,
+    fan_out: bool = False,
 ) -> list[dict[str, Any]]:
     """Ingest every file presented in the dock at ``root``; returns one outcome per file.
 
     ``uploaded_by_officer``: an officer's web upload, whose items are all ``officer``'s.
+    ``fan_out`` (as deployed on a pool): submit one ``transcribe-item`` run per new item for
+    the pool's workers instead of transcribing here, so ingest never waits on transcription,
+    and attach the report to the run.
     """
     options: dict[str, Any] = {
         "kind": kind,
@@ -101,7 +106,11 @@ def ingest_dock(
     link_ingested(get_services(), outcomes, IngestOptions(**options).actor)
     # Sign what this batch added before transcription starts, then what transcription added.
     checkpoint(get_services())
-    if transcribe:
+    if transcribe and fan_out:
+        submit_ingested(outcomes, officer)
+    elif transcribe:
         transcribe_ingested(outcomes, officer)
         checkpoint(get_services())
+    if fan_out:
+        record_ingest_report(outcomes)
     return outcomes

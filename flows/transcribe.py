@@ -1,7 +1,10 @@
-"""The transcription flow: one task per item, never more CPU threads than cores.
+"""The transcription flows: one task per item in-process, or one run per item on a pool.
 
 Each task is idempotent (an item with a current transcript is skipped unless forced) and
 records its own failures, so a failed item never fails the batch or the ingest before it.
+On a pool (``transcribe-item``), a run holds the item's claim while it works, so two runs of
+one item never both transcribe it, and a slot of the ``transcription`` global concurrency
+limit, so the pool never runs more transcriptions at once than its hosts have cores for.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from evidence.errors import ConfigurationError, EvidenceError
 from flows.progress import report_done, report_total
 from storage.bootstrap import get_services
 from storage.transcriber import cpu_threads, get_transcriber
-from storage.transcript_service import transcribe
+from storage.transcript_service import claims_of, transcribe, transcripts_of
+
+TRANSCRIPTION_LIMIT = "transcription"
+# Prefect's shortest lease on a concurrency slot: a slot held by a run that died comes back
+# this long after its last renewal (the server's repossessor frees it).
+SLOT_LEASE_SECONDS = 60
 
 
 def transcription_workers() -> int:
@@ -90,3 +98,39 @@ def transcribe_ingested(outcomes: list[dict[str, Any]], officer: str | None) -> 
     for outcome in outcomes:
         if outcome.get("id") in results and outcome["status"] == "ingested":
             outcome["transcription"] = results[outcome["id"]]
+
+
+@flow(name="transcribe-item", log_prints=False)
+def transcribe_item_run(item_id: str, actor: str | None = None) -> dict[str, Any]:
+    """Transcribe one item on a pool worker: skipped if it has a transcript or another run
+    holds it; otherwise under its claim and one ``transcription`` slot."""
+    from prefect.concurrency.sync import concurrency
+    from prefect.runtime import flow_run
+
+    from flows.runs import record_report
+
+    services = get_services()
+    item = services.repo.get_item(item_id)
+    holder = str(flow_run.id)
+    current = transcripts_of(services).current(item.id)
+    if current is not None:
+        outcome = {"item_id": item.id, "status": current.status, "version": current.version}
+        outcome |= {"skipped": True, "reason": "already transcribed"}
+    else:
+        with claims_of(services).held(item.id, holder) as claim:
+            if claim is None:
+                other = claims_of(services).holder_of(item.id)
+                outcome = {"item_id": item.id, "status": "busy", "skipped": True}
+                outcome["reason"] = f"run {other.holder if other else '?'} is transcribing it"
+            else:
+                with concurrency(
+                    TRANSCRIPTION_LIMIT, occupy=1, lease_duration=SLOT_LEASE_SECONDS, strict=True
+                ):
+                    outcome = transcribe(
+                        services, item.id, Actor.current(actor), claim_holder=holder
+                    ).as_dict()
+    summary = f"item {item.id}: {outcome['status']}" + (
+        f" ({outcome['reason']})" if outcome.get("reason") else ""
+    )
+    record_report("transcription-report", [outcome], summary)
+    return outcome

@@ -12,15 +12,20 @@ from evidence.custody import Actor
 from evidence.errors import ConfigurationError, NotFound, TranscriptionError
 from evidence.ports import Transcriber
 from evidence.search import Hit, SearchFilters
-from evidence.transcription import TranscriptionOutcome, transcribe_item
+from evidence.transcription import TranscriptionOutcome, TranscriptRepository, transcribe_item
 from evidence.transcripts import Recognition, Transcript
 from storage.bootstrap import Services
 from storage.search_index import search as search_index
 from storage.transcript_repository import SqlTranscriptRepository
+from storage.transcription_claims import SqlTranscriptionClaims
 
 
 def transcripts_of(services: Services) -> SqlTranscriptRepository:
     return SqlTranscriptRepository(services.engine, services.repo)
+
+
+def claims_of(services: Services) -> SqlTranscriptionClaims:
+    return SqlTranscriptionClaims(services.engine, services.settings.transcription_lease_seconds)
 
 
 def search(services: Services, query: str, filters: SearchFilters) -> list[Hit]:
@@ -60,9 +65,17 @@ def pending_item_ids(services: Services) -> list[str]:
 
 
 def transcribe(
-    services: Services, item_id: str, actor: Actor, force: bool = False, workers: int = 1
+    services: Services,
+    item_id: str,
+    actor: Actor,
+    force: bool = False,
+    workers: int = 1,
+    claim_holder: str | None = None,
 ) -> TranscriptionOutcome:
     """Transcribe one item into a new version (skipped if it has one, unless forced).
+
+    ``claim_holder``: the run holding the item's transcription claim (``claims_of``); the
+    version is saved only if the claim is still that run's when it is written.
 
     A speech model that cannot be found or loaded fails the item like any other failure:
     recorded (a ``transcription-failed`` event with the reason), the item kept, retried by
@@ -77,9 +90,12 @@ def transcribe(
         transcriber = get_transcriber(services.settings, workers)
     except ConfigurationError as exc:
         transcriber = NoModel(str(exc))
+    transcripts: TranscriptRepository = transcripts_of(services)
+    if claim_holder is not None:
+        transcripts = ClaimedTranscripts(transcripts_of(services), claim_holder)
     return transcribe_item(
         services.repo,
-        transcripts_of(services),
+        transcripts,
         services.store,
         transcriber,
         item_id,
@@ -97,3 +113,26 @@ class NoModel:
 
     def transcribe(self, media: Path, label: str) -> Recognition:
         raise TranscriptionError(f"{label}: not transcribed: {self.reason}")
+
+
+class ClaimedTranscripts:
+    """The transcript repository for a run holding an item's claim: it saves only while the
+    claim is still that run's."""
+
+    def __init__(self, transcripts: SqlTranscriptRepository, holder: str) -> None:
+        self.transcripts = transcripts
+        self.holder = holder
+
+    def next_version(self, item_id: str) -> int:
+        return self.transcripts.next_version(item_id)
+
+    def save(
+        self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
+    ) -> None:
+        self.transcripts.save(transcript, action, actor, details, claim_holder=self.holder)
+
+    def current(self, item_id: str) -> Transcript | None:
+        return self.transcripts.current(item_id)
+
+    def latest_failure(self, item_id: str) -> Transcript | None:
+        return self.transcripts.latest_failure(item_id)

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from entrypoints.cli import bundles, cases, corrections, items, log
+from entrypoints.cli import bundles, cases, corrections, items, log, pool
 from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
@@ -37,6 +37,7 @@ app.add_typer(log.app)
 transcript_commands.register(app)
 user_commands.register(app)
 web_commands.register(app)
+pool.register(app)
 
 
 def package_version() -> str:
