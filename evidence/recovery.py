@@ -2,13 +2,17 @@
 
 A run that is transcribing an item holds the item's claim and renews its lease (see
 ``storage.transcription_claims``). When its host dies, its process is killed or it is cut off,
-the lease runs out, yet the scheduler still shows the run as Running: nothing else will
-say it stopped. The plan below names the dead runs so they can be marked Crashed:
+the lease runs out and its worker stops answering, yet the scheduler still shows the run as
+Running: nothing else will say it stopped. (A worker that is alive reports a run whose
+process died as Crashed itself.) The plan below names the dead runs so they can be marked
+Crashed: Pending or Running runs whose worker is offline, and
 
-- a Pending or Running run whose claim's lease has run out;
-- a Pending or Running run with no claim at all, on an item still without a finished
-  transcript, for longer than ``STARTUP_LEASES`` leases (a live run claims its item within
-  seconds of starting; one that has released its claim has saved its version).
+- whose claim's lease has run out, or
+- that hold no claim, on an item still without a finished transcript (one that has released
+  its claim has saved its version).
+
+A run not yet labelled with its worker is dead only after ``STARTUP_LEASES`` leases without
+a claim.
 
 Then it names the items of crashed runs that no run is working on, to submit again. An item
 whose runs have crashed ``MAX_CRASHES`` times is left for a person to look at.
@@ -30,45 +34,50 @@ class RunView:
     item_id: str
     state: str  # the state type: SCHEDULED, PENDING, RUNNING, CRASHED, ...
     since: datetime  # when it entered that state
+    worker: str | None = None  # the worker that took it, once it has
 
 
 @dataclass(frozen=True)
 class RecoveryPlan:
     crash: list[RunView]
-    resubmit: list[str]
+    resubmit: dict[str, str]  # item id: the run it replaces (its latest crashed run)
     given_up: list[str]
 
 
-def is_dead(
-    run: RunView, claims: dict[str, datetime], pending: set[str], now: datetime, lease: timedelta
-) -> bool:
-    if run.state not in WORKING:
-        return False
-    if run.run_id in claims:
-        return claims[run.run_id] <= now
-    return run.item_id in pending and now - run.since > lease * STARTUP_LEASES
+@dataclass(frozen=True)
+class Liveness:
+    claims: dict[str, datetime]  # run id: when its claim's lease runs out
+    online_workers: set[str]
+    pending: set[str]  # items without a finished transcript
+    now: datetime
+    lease: timedelta
+
+    def is_dead(self, run: RunView) -> bool:
+        if run.state not in WORKING or run.worker in self.online_workers:
+            return False
+        expires = self.claims.get(run.run_id)
+        if expires is not None:
+            return expires <= self.now
+        if run.item_id not in self.pending:
+            return False
+        return run.worker is not None or self.now - run.since > self.lease * STARTUP_LEASES
 
 
-def recovery_plan(
-    active: list[RunView],
-    crashed: list[RunView],
-    claims: dict[str, datetime],
-    pending: set[str],
-    now: datetime,
-    lease: timedelta,
-) -> RecoveryPlan:
-    """``active``: scheduled, pending and running runs; ``crashed``: recent crashed runs;
-    ``claims``: when each claim-holding run's lease runs out; ``pending``: items without a
-    finished transcript."""
-    dead = [run for run in active if is_dead(run, claims, pending, now, lease)]
+def recovery_plan(active: list[RunView], crashed: list[RunView], live: Liveness) -> RecoveryPlan:
+    """``active``: scheduled, pending and running runs; ``crashed``: recent crashed runs."""
+    pending = live.pending
+    dead = [run for run in active if live.is_dead(run)]
     dead_ids = {run.run_id for run in dead}
     still_active = {run.item_id for run in active if run.run_id not in dead_ids}
     crashes: dict[str, int] = {}
+    latest: dict[str, RunView] = {}
     for run in [*crashed, *dead]:
         crashes[run.item_id] = crashes.get(run.item_id, 0) + 1
+        if run.item_id not in latest or run.since > latest[run.item_id].since:
+            latest[run.item_id] = run
     orphaned = sorted(item for item in crashes if item in pending and item not in still_active)
     return RecoveryPlan(
         crash=dead,
-        resubmit=[item for item in orphaned if crashes[item] < MAX_CRASHES],
-        given_up=[item for item in orphaned if crashes[item] >= MAX_CRASHES],
+        resubmit={i: latest[i].run_id for i in orphaned if crashes[i] < MAX_CRASHES},
+        given_up=[i for i in orphaned if crashes[i] >= MAX_CRASHES],
     )

@@ -9,8 +9,15 @@ from typing import Any
 from prefect import flow
 from prefect.client.schemas.objects import FlowRun, StateType
 
-from evidence.recovery import RunView, recovery_plan
-from flows.runs import ACTIVE, TRANSCRIBE_ITEM, flow_runs, mark_crashed, submit_transcriptions
+from evidence.recovery import Liveness, RunView, recovery_plan
+from flows.runs import (
+    ACTIVE,
+    TRANSCRIBE_ITEM,
+    flow_runs,
+    mark_crashed,
+    online_workers,
+    submit_transcriptions,
+)
 from storage.bootstrap import get_services
 from storage.transcript_service import claims_of, pending_item_ids
 
@@ -21,7 +28,14 @@ def _view(run: FlowRun) -> RunView | None:
     item_id = run.parameters.get("item_id")
     if not isinstance(item_id, str) or run.state is None:
         return None
-    return RunView(str(run.id), item_id, run.state.type.value, run.state.timestamp)
+    worker = (run.labels or {}).get("prefect.worker.name")
+    return RunView(
+        str(run.id),
+        item_id,
+        run.state.type.value,
+        run.state.timestamp,
+        str(worker) if worker else None,
+    )
 
 
 def _views(states: list[StateType], since: datetime | None = None) -> list[RunView]:
@@ -34,21 +48,28 @@ def recover_transcriptions() -> dict[str, Any]:
     """Mark transcription runs whose worker died as Crashed and submit their items again."""
     services = get_services()
     now = datetime.now(UTC)
-    plan = recovery_plan(
-        active=_views(ACTIVE),
-        crashed=_views([StateType.CRASHED], since=now - CRASH_WINDOW),
+    live = Liveness(
         claims={claim.holder: claim.expires_at for claim in claims_of(services).all()},
+        online_workers=online_workers(),
         pending=set(pending_item_ids(services)),
         now=now,
         lease=timedelta(seconds=services.settings.transcription_lease_seconds),
     )
+    plan = recovery_plan(
+        _views(ACTIVE), _views([StateType.CRASHED], since=now - CRASH_WINDOW), live
+    )
     for run in plan.crash:
         mark_crashed(
             run.run_id,
-            f"item {run.item_id}: its worker stopped renewing the item's claim "
-            f"(last seen {run.since.isoformat()}); presumed dead, the item is submitted again",
+            f"item {run.item_id}: worker {run.worker or '(none yet)'} is offline and the run "
+            "holds no live claim on the item; presumed dead, the item is submitted again",
         )
-    submitted = submit_transcriptions(plan.resubmit)
+    # Keyed on the crashed run each replaces: a second pass before the new run shows up as
+    # scheduled finds the same run instead of making another.
+    submitted = {
+        item: submit_transcriptions([item], cause=f"recover-{run_id}")[item]
+        for item, run_id in plan.resubmit.items()
+    }
     return {
         "crashed": [run.run_id for run in plan.crash],
         "resubmitted": submitted,

@@ -30,7 +30,7 @@ from prefect.client.schemas.filters import (
     WorkPoolFilter,
     WorkPoolFilterName,
 )
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import FlowRun, StateType, WorkerStatus
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
@@ -43,19 +43,38 @@ ACTIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
 PAGE = 200
 
 
-def submit(deployment: str, parameters: dict[str, Any]) -> str:
-    """Create a run of ``deployment`` for a worker to take; returns its id at once."""
+def submit(deployment: str, parameters: dict[str, Any], key: str | None = None) -> str:
+    """Create a run of ``deployment`` for a worker to take; returns its id at once.
+
+    ``key``: an idempotency key; submitting again with the same key returns the same run."""
     # _sync: this is synchronous whoever calls it (a flow, a CLI command, a test).
     run: FlowRun = run_deployment(  # type: ignore[call-arg,assignment]
-        deployment, parameters=parameters, timeout=0, as_subflow=False, _sync=True
+        deployment,
+        parameters=parameters,
+        timeout=0,
+        as_subflow=False,
+        idempotency_key=key,
+        _sync=True,
     )
     return str(run.id)
 
 
-def submit_transcriptions(item_ids: list[str], actor: str | None = None) -> dict[str, str]:
-    """One ``transcribe-item`` run per item; returns each item's run id."""
+def submit_transcriptions(
+    item_ids: list[str], actor: str | None = None, cause: str | None = None
+) -> dict[str, str]:
+    """One ``transcribe-item`` run per item; returns each item's run id. ``cause`` (the id of
+    the run submitting them, or of the crashed run they replace) makes a repeated submission
+    for the same cause return the runs already made."""
+    if cause is None:
+        from prefect.runtime import flow_run
+
+        cause = flow_run.id
     return {
-        item_id: submit(TRANSCRIBE_ITEM, {"item_id": item_id, "actor": actor})
+        item_id: submit(
+            TRANSCRIBE_ITEM,
+            {"item_id": item_id, "actor": actor},
+            key=f"{cause}:{item_id}" if cause else None,
+        )
         for item_id in item_ids
     }
 
@@ -167,6 +186,13 @@ def read_run(run_id: str) -> FlowRun | None:
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)]))
         )
         return found[0] if found else None
+
+
+def online_workers(pool: str = "evidence") -> set[str]:
+    """Workers of the pool whose heartbeat is recent (Prefect: within 3 intervals)."""
+    with get_client(sync_client=True) as client:
+        workers = client.read_workers_for_work_pool(pool)
+    return {worker.name for worker in workers if worker.status == WorkerStatus.ONLINE}
 
 
 def mark_crashed(run_id: str, message: str) -> None:

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.postgres
 T = TypeVar("T")
 FILES = 20
 SLOTS = 2
-LEASE = 4.0
+LEASE = 10.0
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
 
 
@@ -43,7 +43,10 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float) -> T:
         if found:
             return found
         time.sleep(0.5)
-    states = [(r.parameters["item_id"][:8], r.state.name) for r in transcription_runs()]
+    states = [
+        (r.parameters["item_id"][:8], r.name, r.state.name, f"{r.created:%H:%M:%S}")
+        for r in transcription_runs()
+    ]
     raise AssertionError(f"timed out after {timeout} s waiting for {what}; runs: {states}")
 
 
@@ -86,6 +89,8 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
         "EVIDENCE_WHISPER_BEAM_SIZE": "1",
         "EVIDENCE_TRANSCRIPTION_LEASE_SECONDS": str(LEASE),
         "EVIDENCE_TRANSCRIPTION_SLOTS": str(SLOTS),
+        # A worker is offline after three missed heartbeats: 9 s, not 90.
+        "PREFECT_WORKER_HEARTBEAT_SECONDS": "3",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -94,6 +99,7 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
     deployed = cli("deploy", "--json", timeout=120)
     assert deployed.returncode == 0, deployed.stderr
     assert deployed.json()["transcription_slots"] == SLOTS
+    _pause_schedules(pool_server, deployed.json()["deployments"])
     dock = make_dock(tmp_path / "dock")
 
     workers = {
@@ -108,7 +114,7 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
             victim = wait_for(
                 "both workers to take transcriptions, one holding an item's claim",
                 lambda: _victim(claims_of(get_services()).all(live_only=True)),
-                timeout=90,
+                timeout=240,
             )
             victim_worker = victim.labels["prefect.worker.name"]
             _kill_host(victim_worker, workers[victim_worker])
@@ -119,7 +125,7 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
             assert recovery.state is not None and recovery.state.is_completed(), recovery.state
             # The deployment runs every minute; in between, run its flow here every few
             # seconds for any other run of the lost host that had not yet claimed its item.
-            wait_for("every item transcribed", _all_transcribed, timeout=150)
+            wait_for("every item transcribed", _all_transcribed, timeout=300)
             runs = transcription_runs()
             listed = cli("runs", "--json", "--limit", "100")
     finally:
@@ -142,6 +148,10 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
     again = [r for r in runs if r.parameters["item_id"] == item and r.id != victim.id]
     assert [r.state.type.value for r in again] == ["COMPLETED"]
     assert again[0].labels["prefect.worker.name"] != victim_worker
+    # No item was submitted twice but the killed one (and those its worker held then).
+    lost = {r.parameters["item_id"] for r in runs if r.state.type.value == "CRASHED"}
+    per_item = {i.id: [r for r in runs if r.parameters["item_id"] == i.id] for i in items}
+    assert all(len(found) == 1 for i, found in per_item.items() if i not in lost), per_item
 
     # Both workers did work; the runs and their reports are listed.
     done_by = {r.labels.get("prefect.worker.name") for r in runs if r.state.is_completed()}
@@ -158,6 +168,26 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
         for p in provenances
     ]
     assert 1 <= max_overlap(intervals) <= SLOTS
+
+
+def _pause_schedules(api_url: str, deployments: dict[str, str]) -> None:
+    """The test runs recovery itself: scheduled runs (every minute) would only compete with
+    the transcriptions for the two cores."""
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.deploy import DEPLOYMENTS
+
+    scheduled = {spec.name for spec in DEPLOYMENTS.values() if spec.cron}
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        for name, deployment_id in deployments.items():
+            if name.split("/")[1] in scheduled:
+                client.pause_deployment(UUID(deployment_id))
 
 
 def _all_transcribed() -> bool:
