@@ -33,6 +33,7 @@ T = TypeVar("T")
 FILES = 20
 SLOTS = 2
 LEASE = 10.0
+LONG = "call-long.wav"
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
 
 
@@ -51,9 +52,11 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float) -> T:
 
 
 def make_dock(root: Path) -> Path:
+    """Short calls, and one long enough (about a minute) to be killed in the middle of."""
     root.mkdir()
-    for n in range(FILES):
+    for n in range(FILES - 1):
         speech_wav(f"call {n} {WORDS[n % len(WORDS)]}", root / f"call-{n:02d}.wav")
+    speech_wav(" ".join(f"{word} {n}." for n, word in enumerate(WORDS * 3)), root / LONG)
     return root
 
 
@@ -110,10 +113,11 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
         submitted = cli("ingest", str(dock), "--kind", "call", "--submit", "--json")
         assert submitted.returncode == 0, submitted.stderr
         ingest_run = submitted.json()["flow_run_id"]
+        long_item = wait_for("the dock ingested", lambda: _item_named(LONG), timeout=240)
         with temporary_settings(updates={PREFECT_API_URL: pool_server}):
             victim = wait_for(
                 "both workers to take transcriptions, one holding an item's claim",
-                lambda: _victim(claims_of(get_services()).all(live_only=True)),
+                lambda: _victim(claims_of(get_services()).all(live_only=True), long_item),
                 timeout=240,
             )
             victim_worker = victim.labels["prefect.worker.name"]
@@ -146,7 +150,7 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
     assert killed.state.type.value == "CRASHED", killed.state
     item = victim.parameters["item_id"]
     again = [r for r in runs if r.parameters["item_id"] == item and r.id != victim.id]
-    assert [r.state.type.value for r in again] == ["COMPLETED"]
+    assert [r.state.type.value for r in again] == ["COMPLETED"], (killed, again)
     assert again[0].labels["prefect.worker.name"] != victim_worker
     # No item was submitted twice but the killed one (and those its worker held then).
     lost = {r.parameters["item_id"] for r in runs if r.state.type.value == "CRASHED"}
@@ -203,12 +207,20 @@ def _all_transcribed() -> bool:
     return False
 
 
-def _victim(live_claims: list[Any]) -> Any:
-    """A running transcription holding a live claim, once both workers have taken runs."""
-    runs = [r for r in transcription_runs() if r.state.type.value in ("RUNNING", "COMPLETED")]
-    if {r.labels.get("prefect.worker.name") for r in runs} != {"worker-a", "worker-b"}:
+def _item_named(name: str) -> str | None:
+    from storage.bootstrap import get_services
+
+    found = [i.id for i in get_services().repo.iter_items() if i.original_name == name]
+    return found[0] if found else None
+
+
+def _victim(live_claims: list[Any], item_id: str) -> Any:
+    """The run of the long item, holding its claim, once both workers have finished a run."""
+    runs = transcription_runs()
+    done = {r.labels.get("prefect.worker.name") for r in runs if r.state.is_completed()}
+    if done != {"worker-a", "worker-b"}:
         return None
-    holders = {claim.holder for claim in live_claims}
+    holders = {claim.holder for claim in live_claims if claim.item_id == item_id}
     running = [r for r in runs if r.state.type.value == "RUNNING" and str(r.id) in holders]
     return running[0] if running else None
 
@@ -221,5 +233,5 @@ def _kill_host(name: str, worker: Any) -> None:
             pid = int(str(run.infrastructure_pid).rsplit(":", 1)[-1])
             if not run.state.is_final():
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+                    os.killpg(pid, signal.SIGKILL)  # the run's process and its ffmpeg
     worker.wait(timeout=10)
