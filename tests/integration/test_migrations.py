@@ -19,7 +19,7 @@ def _script() -> ScriptDirectory:
 
 
 def test_there_is_one_head_for_new_migrations_to_follow() -> None:
-    assert _script().get_heads() == ["0008_tlog"]
+    assert _script().get_heads() == ["0009_claims"]
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -36,7 +36,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     migrate(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_heads() == ("0008_tlog",)
+        assert context.get_current_heads() == ("0009_claims",)
         differences = [
             d for d in compare_metadata(context, Base.metadata) if not _is_search_index(d)
         ]
