@@ -168,10 +168,16 @@ class TranscriptRepository(Protocol):
     def next_version(self, item_id: str) -> int: ...
 
     def save(
-        self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
+        self,
+        transcript: Transcript,
+        action: str,
+        actor: Actor,
+        details: dict[str, Any],
+        claim_holder: str | None = None,
     ) -> None:
         """Add the transcript and its segments and append the custody event on its item;
-        they commit with the unit of work (``Conflict`` if the version was taken)."""
+        they commit with the unit of work (``Conflict`` if the version was taken, or if
+        ``claim_holder`` no longer holds the item's transcription claim)."""
         ...
 
     def current(self, item_id: str) -> Transcript | None:

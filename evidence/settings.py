@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     whisper_cpu_threads: int = Field(default=0, ge=0)
     whisper_beam_size: int = Field(default=5, ge=1)
     whisper_language: str | None = None
+    # Transcriptions at once on one host (a Prefect global concurrency limit on a pool);
+    # 0: as many as fit the cores, cores // whisper threads.
+    transcription_slots: int = Field(default=0, ge=0)
+    # A transcribing run renews its claim on the item this often (a third of the lease); a
+    # claim not renewed for this long was left by a run that died, and is taken over.
+    transcription_lease_seconds: float = Field(default=120.0, ge=1)
 
     organisation: str = "Police Force (unset: EVIDENCE_ORGANISATION)"
     signing_key: Path | None = None

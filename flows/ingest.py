@@ -16,6 +16,7 @@ from evidence.ingest import IngestOptions
 from evidence.ingest_report import IngestStatus
 from evidence.services.case_links import link_ingested, link_window
 from evidence.services.log import checkpoint
+from flows.pool_ingest import record_ingest_report, submit_ingested
 from flows.progress import report_done, report_total
 from storage.bootstrap import get_services
 
@@ -61,10 +62,14 @@ def ingest_dock(
     batch: str = "",
     transcribe: bool = True,
     uploaded_by_officer: bool = False,
+    fan_out: bool = False,
 ) -> list[dict[str, Any]]:
     """Ingest every file presented in the dock at ``root``; returns one outcome per file.
 
     ``uploaded_by_officer``: an officer's web upload, whose items are all ``officer``'s.
+    ``fan_out`` (as deployed on a pool): submit one ``transcribe-item`` run per new item for
+    the pool's workers instead of transcribing here, so ingest never waits on transcription,
+    and attach the report to the run.
     """
     options: dict[str, Any] = {
         "kind": kind,
@@ -96,13 +101,17 @@ def ingest_dock(
     )
     # Sign what this batch added before transcription starts, then what transcription added.
     _checkpoint()
-    if transcribe:
+    if transcribe and fan_out:
+        submit_ingested(outcomes, officer)
+    elif transcribe:
         # Imported here: the transcription stack (numpy, the model adapter) costs a third
         # of a second that an ingest without transcription need not pay.
         from flows.transcribe import transcribe_ingested
 
         transcribe_ingested(outcomes, officer)
         _checkpoint()
+    if fan_out:
+        record_ingest_report(outcomes)
     return outcomes
 
 

@@ -19,11 +19,13 @@ from evidence.services import fixity, log
 from evidence.services.caller import system_caller
 from evidence.services.transcripts import items_to_transcribe
 from flows.ingest import worker_count
+from flows.recovery import recover_transcriptions
 from flows.transcribe import run_transcription
 from storage.bootstrap import get_services
 
 AUDITOR = "scheduled-fixity-audit"
 TRANSCRIBER = "scheduled-transcription"
+__all__ = ["fixity_audit", "log_checkpoint", "recover_transcriptions", "transcribe_pending"]
 
 
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=5, task_run_name="fixity {item_id}")
@@ -61,8 +63,18 @@ def log_checkpoint() -> dict[str, Any]:
 
 
 @flow(name="transcribe-pending")
-def transcribe_pending() -> list[dict[str, Any]]:
-    """Transcribe every item without a finished transcript (new, or failed before)."""
+def transcribe_pending(fan_out: bool = False) -> list[dict[str, Any]]:
+    """Transcribe every item without a finished transcript (new, or failed before).
+
+    ``fan_out`` (as deployed): submit one ``transcribe-item`` run per item that no run is
+    already working on, for the pool's workers to share, instead of transcribing here.
+    """
     caller = system_caller(TRANSCRIBER, via="schedule")
     pending = items_to_transcribe(get_services().unit_of_work(), caller, None)
-    return run_transcription(pending) if pending else []
+    if not fan_out:
+        return run_transcription(pending) if pending else []
+    from flows.runs import ACTIVE, TRANSCRIBE_ITEM, flow_runs, submit_transcriptions
+
+    busy = {run.parameters.get("item_id") for _, run in flow_runs([TRANSCRIBE_ITEM], ACTIVE)}
+    submitted = submit_transcriptions([item for item in pending if item not in busy])
+    return [{"item_id": item, "status": "submitted", "run": run} for item, run in submitted.items()]

@@ -1,7 +1,10 @@
-"""The transcription flow: one task per item, never more CPU threads than cores.
+"""The transcription flows: one task per item in-process, or one run per item on a pool.
 
 Each task is idempotent (an item with a current transcript is skipped unless forced) and
 records its own failures, so a failed item never fails the batch or the ingest before it.
+On a pool (``transcribe-item``), a run holds the item's claim while it works, so two runs of
+one item never both transcribe it, and a slot of the ``transcription`` global concurrency
+limit, so the pool never runs more transcriptions at once than its hosts have cores for.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ from evidence.services.transcripts import transcribe
 from flows.progress import report_done, report_total
 from storage.bootstrap import get_services
 from storage.transcriber import cpu_threads, get_transcriber, transcriber_or_failure
+
+TRANSCRIPTION_LIMIT = "transcription"
+# Prefect's shortest lease on a concurrency slot: a slot held by a run that died comes back
+# this long after its last renewal (the server's repossessor frees it).
+SLOT_LEASE_SECONDS = 60
 
 
 def transcription_workers() -> int:
@@ -95,3 +103,55 @@ def transcribe_ingested(outcomes: list[dict[str, Any]], officer: str | None) -> 
     for outcome in outcomes:
         if outcome.get("id") in results and outcome["status"] == "ingested":
             outcome["transcription"] = results[outcome["id"]]
+
+
+@flow(name="transcribe-item", log_prints=False)
+def transcribe_item_run(item_id: str, actor: str | None = None) -> dict[str, Any]:
+    """Transcribe one item on a pool worker: skipped if it has a transcript or another run
+    holds it; otherwise under its claim and one ``transcription`` slot."""
+    from prefect.runtime import flow_run
+
+    from flows.runs import record_report
+
+    services = get_services()
+    holder = str(flow_run.id)
+    with services.unit_of_work() as uow:
+        item = uow.items.get_item(item_id)
+        current = uow.transcripts.current(item.id)
+    if current is not None:
+        outcome = {"item_id": item.id, "status": current.status, "version": current.version}
+        outcome |= {"skipped": True, "reason": "already transcribed"}
+    else:
+        outcome = _transcribe_claimed(item.id, holder, actor)
+    summary = f"item {item.id}: {outcome['status']}" + (
+        f" ({outcome['reason']})" if outcome.get("reason") else ""
+    )
+    record_report("transcription-report", [outcome], summary)
+    return outcome
+
+
+def _transcribe_claimed(item_id: str, holder: str, actor: str | None) -> dict[str, Any]:
+    """Under the item's claim (renewed while it works) and a concurrency slot; the version
+    is saved only if the claim is still this run's when it is written."""
+    from prefect.concurrency.sync import concurrency
+
+    services = get_services()
+    claims = services.transcription_claims()
+    with claims.held(item_id, holder) as claim:
+        if claim is None:
+            other = claims.holder_of(item_id)
+            reason = f"run {other.holder if other else '?'} is transcribing it"
+            return {"item_id": item_id, "status": "busy", "skipped": True, "reason": reason}
+        with concurrency(
+            TRANSCRIPTION_LIMIT, occupy=1, lease_duration=SLOT_LEASE_SECONDS, strict=True
+        ):
+            transcriber = transcriber_or_failure(services.settings, 1)
+            outcome = transcribe(
+                services.unit_of_work,
+                system_caller(actor),
+                services.store,
+                transcriber,
+                item_id,
+                claim_holder=holder,
+            )
+            return outcome.as_dict()

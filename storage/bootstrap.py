@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from evidence.ingest import Ingestor
     from evidence.services.log import Installation
     from storage.inbox_repository import InboxDocks
+    from storage.transcription_claims import SqlTranscriptionClaims
     from storage.upload_repository import UploadJobs
 
 
@@ -50,6 +51,12 @@ class Services:
         from storage.inbox_repository import InboxDocks
 
         return InboxDocks(self.engine, inbox, self.settings.job_lease_seconds)
+
+    def transcription_claims(self) -> SqlTranscriptionClaims:
+        """Which pool run is transcribing which item; claims are transactions of their own."""
+        from storage.transcription_claims import SqlTranscriptionClaims
+
+        return SqlTranscriptionClaims(self.engine, self.settings.transcription_lease_seconds)
 
     def installation(self) -> Installation:
         """The store, signing key, organisation and time-stamping authority that sign and

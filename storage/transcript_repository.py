@@ -20,6 +20,7 @@ from storage.repository import SqlItems
 from storage.search_scope import case_scope
 from storage.tables import ItemRow
 from storage.transcript_tables import SegmentRow, TranscriptRow
+from storage.transcription_claims import claim_is_held
 
 FINISHED = (DONE, NO_SPEECH)
 
@@ -38,11 +39,25 @@ class SqlTranscriptRepository:
         return int(latest or 0) + 1
 
     def save(
-        self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
+        self,
+        transcript: Transcript,
+        action: str,
+        actor: Actor,
+        details: dict[str, Any],
+        claim_holder: str | None = None,
     ) -> None:
+        """Save a new version; with ``claim_holder``, only while that run holds the item's
+        claim (``storage.transcription_claims``), checked under a row lock in this transaction."""
         finished = transcript.status in FINISHED
         session = self.session
         try:
+            if claim_holder is not None and not claim_is_held(
+                session, transcript.item_id, claim_holder
+            ):
+                raise Conflict(
+                    f"item {transcript.item_id}: run {claim_holder} lost its claim (its "
+                    "lease ran out and another run took the item over); nothing was saved"
+                )
             with session.begin_nested():
                 if finished:
                     session.execute(

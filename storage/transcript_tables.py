@@ -67,3 +67,20 @@ class SegmentRow(Base):
     avg_logprob: Mapped[float] = mapped_column(Float)
     no_speech_prob: Mapped[float] = mapped_column(Float)
     words: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class TranscriptionClaimRow(Base):
+    """Which flow run is transcribing an item now, and until when its lease holds.
+
+    One row per item at most (the primary key): two runs of the same item cannot both hold
+    it. The holder renews ``expires_at`` while it works; a row past it was left by a run
+    that died, and the next claimant takes it over.
+    """
+
+    __tablename__ = "transcription_claims"
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    claimed_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

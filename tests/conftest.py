@@ -1,6 +1,7 @@
 pytest_plugins = [
     "tests.fixtures.env",
     "tests.fixtures.prefect",
+    "tests.fixtures.prefect_server",
     "tests.fixtures.cli",
     "tests.fixtures.s3",
     "tests.fixtures.web",

@@ -45,6 +45,14 @@ def ingest(
     no_transcribe: Annotated[
         bool, typer.Option("--no-transcribe", help="Skip transcription (run it later).")
     ] = False,
+    submit: Annotated[
+        bool,
+        typer.Option(
+            "--submit",
+            help="Hand the dock to the work pool (see `evidence deploy`) and print the run id;"
+            " the workers must be able to read the dock at this path.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Ingest a dock: check, hash, store, verify and register every file in it."""
@@ -55,12 +63,6 @@ def ingest(
     from evidence.ingest import IngestOptions
 
     IngestOptions(kind=kind, officer=officer, incident=incident)  # refuses what cannot be kept
-    get_services()
-    prepare()
-    from entrypoints.cli.progress import ProgressLines
-    from flows.ingest import ingest_dock
-    from flows.progress import add_progress_hook, clear_progress_hooks
-
     batch = uuid.uuid4().hex[:12]
     arguments: dict[str, Any] = {
         "root": str(path.resolve()),
@@ -70,6 +72,17 @@ def ingest(
         "batch": batch,
         "transcribe": not no_transcribe,
     }
+    if submit:
+        from entrypoints.cli.pool import submit_ingest
+
+        submit_ingest(arguments, as_json)
+        return
+    get_services()
+    prepare()
+    from entrypoints.cli.progress import ProgressLines
+    from flows.ingest import ingest_dock
+    from flows.progress import add_progress_hook, clear_progress_hooks
+
     if as_json or not console.is_terminal:
         add_progress_hook(ProgressLines())
         try:

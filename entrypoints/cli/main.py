@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from entrypoints.cli import bundles, cases, corrections, inbox, items, log, server
+from entrypoints.cli import bundles, cases, corrections, inbox, items, log, pool, server
 from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import uploads as upload_commands
 from entrypoints.cli import users as user_commands
@@ -41,6 +41,7 @@ app.add_typer(server.app)
 transcript_commands.register(app)
 user_commands.register(app)
 web_commands.register(app)
+pool.register(app)
 
 
 def package_version() -> str:

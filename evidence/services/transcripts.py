@@ -98,8 +98,12 @@ def transcribe(
     transcriber: Transcriber,
     item_id: str,
     force: bool = False,
+    claim_holder: str | None = None,
 ) -> TranscriptionOutcome:
     """Make a new transcript version of an item, unless it has one and ``force`` is off.
+
+    ``claim_holder``: the pool run holding the item's transcription claim; the version is
+    saved only if the claim is still that run's when it is written (``Conflict`` if not).
 
     Recognition takes seconds to minutes, so no transaction is held while it runs: the item
     is read in one unit of work, and the version is saved in another, with its custody
@@ -126,7 +130,8 @@ def transcribe(
     transcript = replace(transcript, storage_key=stored.key)
     with new_uow() as uow:
         details = custody_details(transcript)
-        uow.transcripts.save(transcript, ACTIONS[transcript.status], caller.actor, details)
+        action = ACTIONS[transcript.status]
+        uow.transcripts.save(transcript, action, caller.actor, details, claim_holder)
         uow.commit()
     return TranscriptionOutcome(
         item.id, transcript.status, transcript.id, transcript.version, transcript.reason

@@ -19,7 +19,7 @@ def _script() -> ScriptDirectory:
 
 
 def test_there_is_one_head_for_new_migrations_to_follow() -> None:
-    assert _script().get_heads() == ["0011_search"]
+    assert _script().get_heads() == ["0012_claims"]
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -37,7 +37,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     migrate(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_heads() == ("0011_search",)
+        assert context.get_current_heads() == ("0012_claims",)
         differences = [
             d for d in compare_metadata(context, Base.metadata) if not _is_search_index(d)
         ]

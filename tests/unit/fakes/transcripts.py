@@ -41,7 +41,12 @@ class FakeTranscripts:
         return max((t.version for t in self.saved if t.item_id == item_id), default=0) + 1
 
     def save(
-        self, transcript: Transcript, action: str, actor: Actor, details: dict[str, Any]
+        self,
+        transcript: Transcript,
+        action: str,
+        actor: Actor,
+        details: dict[str, Any],
+        claim_holder: str | None = None,
     ) -> None:
         if any(
             (t.item_id, t.version) == (transcript.item_id, transcript.version) for t in self.saved
