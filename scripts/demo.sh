@@ -50,3 +50,8 @@ env -u EVIDENCE_HOME evidence bundle verify "$BAG"
 
 step "Verifying every stored item and custody chain"
 evidence verify --all
+
+if [ -z "${PREFECT_API_URL:-}" ]; then
+    step "Stopping the local Prefect server the ingest started (the next flow command starts it again)"
+    evidence server stop
+fi
