@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from evidence.custody import Actor
 from evidence.errors import Conflict
+from evidence.model import iso_utc
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Segment, Transcript, Word
 from storage.repository import SqlItems
 from storage.search_scope import case_scope
@@ -120,7 +121,7 @@ class SqlTranscriptRepository:
                 "reason": row.reason,
                 "model": row.model,
                 "sha256": row.sha256,
-                "created_at": row.created_at,
+                "created_at": iso_utc(row.created_at),
                 "current": row.is_current,
             }
             for row in self.session.scalars(query)
