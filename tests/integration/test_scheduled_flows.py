@@ -93,5 +93,18 @@ def test_deployed_audit_runs_on_a_worker(
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
+        # The server is the whole session's: leave no deployments (and no schedules firing)
+        # for later tests, which decide on the pool by whether a deployment exists.
+        remove_deployments("evidence-test")
     last = get_services().repo.custody(item.id)[-1]
     assert (last.action, last.actor) == ("fixity-checked", "scheduled-fixity-audit")
+
+
+def remove_deployments(pool: str) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+
+    with get_client(sync_client=True) as client:
+        chosen = WorkPoolFilter(name=WorkPoolFilterName(any_=[pool]))
+        for deployment in client.read_deployments(work_pool_filter=chosen):
+            client.delete_deployment(deployment.id)
