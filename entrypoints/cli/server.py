@@ -8,13 +8,13 @@ it. None of them imports Prefect.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from entrypoints import prefect_server
 from entrypoints.cli.output import JsonFlag, console, key_values, print_json
-from evidence.settings import get_settings
 
 app = typer.Typer(
     name="server",
@@ -24,7 +24,7 @@ app = typer.Typer(
 
 
 def _describe(record: prefect_server.ServerRecord | None, healthy: bool) -> dict[str, Any]:
-    home = get_settings().resolved_home
+    home = _home()
     configured = os.environ.get("PREFECT_API_URL")
     described: dict[str, Any] = {
         "running": record is not None and healthy,
@@ -49,7 +49,7 @@ def _show(described: dict[str, Any], as_json: bool, title: str) -> None:
 @app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Whether the local server runs and answers; exit 1 if it does not."""
-    home = get_settings().resolved_home
+    home = _home()
     record = prefect_server.read_record(home)
     alive = record is not None and prefect_server.is_ours(record)
     healthy = alive and record is not None and prefect_server.healthy(record.url)
@@ -61,14 +61,14 @@ def status(as_json: JsonFlag = False) -> None:
 @app.command()
 def start(as_json: JsonFlag = False) -> None:
     """Start the local server now (or find it already running)."""
-    record = prefect_server.ensure(get_settings().resolved_home)
+    record = prefect_server.ensure(_home())
     _show(_describe(record, True), as_json, "Local Prefect server")
 
 
 @app.command()
 def stop(as_json: JsonFlag = False) -> None:
     """Stop the local server (SIGTERM, then SIGKILL after 10 s)."""
-    record = prefect_server.stop(get_settings().resolved_home)
+    record = prefect_server.stop(_home())
     result = {"stopped": record is not None, "pid": record.pid if record else None}
     if as_json:
         print_json(result)
@@ -76,3 +76,10 @@ def stop(as_json: JsonFlag = False) -> None:
         console.print("no local Prefect server was recorded; nothing to stop")
     else:
         console.print(f"stopped the local Prefect server (pid {record.pid})", highlight=False)
+
+
+def _home() -> Path:
+    # Imported here: the settings cost a tenth of a second that ``evidence --help`` need not pay.
+    from evidence.settings import get_settings
+
+    return get_settings().resolved_home

@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from entrypoints.cli.output import JsonFlag, console, print_json, table
-from entrypoints.cli.services import get_services
+from entrypoints.cli.services import at_console, get_services
 from evidence.access import parse_role
 from evidence.errors import InvalidInput
 from evidence.model import iso_utc
-from evidence.services import users
-from evidence.services.caller import Caller, console_caller
-from evidence.settings import get_settings
 
 if TYPE_CHECKING:
+    from evidence.services.caller import Caller
     from storage.unit_of_work import SqlUnitOfWork
 
 user_app = typer.Typer(name="user", help="Web app users and their roles.", no_args_is_help=True)
@@ -32,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _caller() -> Caller:
-    return console_caller(get_settings().console_role)
+    return at_console("user")
 
 
 def _uow() -> SqlUnitOfWork:
@@ -60,6 +58,7 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user; the password is read from standard input or prompted for."""
+    from evidence.services import users
     from storage.passwords import Argon2Passwords
 
     caller = _caller()
@@ -74,6 +73,8 @@ def add(
 @user_app.command("list")
 def list_users(as_json: JsonFlag = False) -> None:
     """Every user, with role, officer id and whether the account is disabled."""
+    from evidence.services import users
+
     accounts = users.list_users(_uow(), _caller())
     if as_json:
         print_json([account.as_dict() for account in accounts])
@@ -88,6 +89,8 @@ def list_users(as_json: JsonFlag = False) -> None:
 @user_app.command("disable")
 def disable(name: Annotated[str, typer.Argument(help="The user to disable.")]) -> None:
     """Disable a user and revoke their tokens and sessions at once."""
+    from evidence.services import users
+
     users.disable_user(_uow(), _caller(), name)
     console.print(f"disabled {name}; their tokens and sessions no longer work")
 
@@ -104,6 +107,8 @@ def unlock(
 
     Recorded in the audit trail with the console user and host.
     """
+    from evidence.services import users
+
     cleared = users.unlock(_uow(), _caller(), name, address)
     if as_json:
         print_json([entry.as_dict() for entry in cleared])
@@ -122,6 +127,8 @@ def unlock(
 @user_app.command("lockouts")
 def lockouts(as_json: JsonFlag = False) -> None:
     """User names and addresses locked out of signing in now, and until when."""
+    from evidence.services import users
+
     locked = [
         {"target": lock.target, "until": iso_utc(lock.until), "lockout_number": lock.lockouts}
         for lock in users.lockouts(_uow(), _caller())
