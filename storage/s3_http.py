@@ -6,12 +6,17 @@ accepts connections and never answers hung every command for half an hour.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Collection, Iterator
 
 import certifi
+from minio.error import MinioException, S3Error
 from urllib3 import PoolManager, Retry, Timeout
-from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.exceptions import HTTPError, MaxRetryError, ProtocolError
 from urllib3.exceptions import TimeoutError as ReadOrConnectTimeout
+
+from evidence.errors import NotFound, StoreError
 
 # What an endpoint that is down, silent or cut off raises once the retries are spent.
 UNANSWERED = (MaxRetryError, ReadOrConnectTimeout, ProtocolError)
@@ -35,3 +40,34 @@ def bounded_http_client(connect_timeout: float, read_timeout: float, retries: in
 
 def cause(exc: Exception) -> str:
     return str(exc.reason) if isinstance(exc, MaxRetryError) else str(exc)
+
+
+@contextlib.contextmanager
+def s3_errors(
+    subject: str,
+    action: str,
+    url: str,
+    endpoint: str,
+    *,
+    missing: Collection[str],
+    patience: str = "",
+) -> Iterator[None]:
+    """minio's and urllib3's exceptions as our errors, naming ``subject`` and what it could
+    not ``action``: a code in ``missing`` is ``NotFound``; anything else, a silent endpoint
+    included, is ``StoreError``."""
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code in missing:
+            raise NotFound(f"{subject} is missing from {url} ({exc.code})") from exc
+        raise StoreError(
+            f"{subject}: could not {action} in {url} ({exc.code}: {exc.message})"
+        ) from exc
+    except UNANSWERED as exc:
+        waited = f"{patience}; " if patience else ""
+        raise StoreError(
+            f"{subject}: could not {action} in {url}: {endpoint} did not answer "
+            f"({waited}{cause(exc)})"
+        ) from exc
+    except (MinioException, HTTPError, OSError) as exc:
+        raise StoreError(f"{subject}: could not {action} in {url} ({exc})") from exc

@@ -8,19 +8,19 @@ The connection uses the store's settings and the same bounded patience (``s3_htt
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import BinaryIO, cast
 from urllib.parse import urlsplit
 
 from minio import Minio
-from minio.error import MinioException, S3Error
-from urllib3.exceptions import HTTPError
+from minio.error import S3Error
 
-from evidence.errors import ConfigurationError, NotFound, StoreError
+from evidence.errors import ConfigurationError, StoreError
 from evidence.hashing import Digest, copy_and_hash
 from evidence.inbox import DockChanged, DockFile, InboxObject
 from evidence.settings import Settings
-from storage.s3_http import UNANSWERED, bounded_http_client, cause
+from storage.s3_http import bounded_http_client, s3_errors
+
+MISSING = frozenset({"NoSuchKey", "NoSuchBucket"})
 
 
 class S3Inbox:
@@ -117,20 +117,5 @@ class S3Inbox:
     def _key(self, dock: str, path: str) -> str:
         return f"{self.prefix}/{dock}/{path}" if self.prefix else f"{dock}/{path}"
 
-    @contextlib.contextmanager
-    def _translated(self, subject: str, action: str) -> Iterator[None]:
-        try:
-            yield
-        except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchBucket"):
-                raise NotFound(f"{subject}: missing from {self.url} ({exc.code})") from exc
-            raise StoreError(
-                f"{subject}: could not {action} in {self.url} ({exc.code}: {exc.message})"
-            ) from exc
-        except UNANSWERED as exc:
-            raise StoreError(
-                f"{subject}: could not {action} in {self.url}: {self._endpoint} did not answer "
-                f"({cause(exc)})"
-            ) from exc
-        except (MinioException, HTTPError, OSError) as exc:
-            raise StoreError(f"{subject}: could not {action} in {self.url} ({exc})") from exc
+    def _translated(self, subject: str, action: str) -> contextlib.AbstractContextManager[None]:
+        return s3_errors(subject, action, self.url, self._endpoint, missing=MISSING)

@@ -38,7 +38,7 @@ from evidence.model import iso_utc, object_key, parse_iso, utcnow
 from evidence.ports import StoredObject
 from evidence.settings import Settings
 from storage.ranged import check_range_arguments, outside
-from storage.s3_http import UNANSWERED, bounded_http_client, cause
+from storage.s3_http import bounded_http_client, s3_errors
 from storage.s3_named import S3NamedObjects
 
 PART_SIZE = 16 * 1024 * 1024
@@ -296,23 +296,10 @@ class S3Store(S3NamedObjects):
             raise StoreError(f"stored object {key}: {self.url} lost it right after the upload")
         return (info.metadata or {}).get(_LOCK_MODE)
 
-    @contextlib.contextmanager
-    def _translated(self, subject: str, action: str) -> Iterator[None]:
-        try:
-            yield
-        except S3Error as exc:
-            if exc.code in _MISSING:
-                raise NotFound(f"{subject} is missing from {self.url}") from exc
-            raise StoreError(
-                f"{subject}: could not {action} in {self.url} ({exc.code}: {exc.message})"
-            ) from exc
-        except UNANSWERED as exc:
-            raise StoreError(
-                f"{subject}: could not {action} in {self.url}: {self._endpoint} did not answer "
-                f"({self._patience}; {cause(exc)})"
-            ) from exc
-        except (MinioException, HTTPError, OSError) as exc:
-            raise StoreError(f"{subject}: could not {action} in {self.url} ({exc})") from exc
+    def _translated(self, subject: str, action: str) -> contextlib.AbstractContextManager[None]:
+        return s3_errors(
+            subject, action, self.url, self._endpoint, missing=_MISSING, patience=self._patience
+        )
 
 
 def _served_range(header: str | None) -> tuple[int, int, int] | None:
