@@ -104,11 +104,10 @@ def pool_configured(runner: str) -> bool:
 
 
 def _submit_to_pool(job_id: str) -> None:
-    from prefect.deployments import run_deployment
-
+    from flows.runs import submit
     from flows.upload import DEPLOYMENT
 
-    run_deployment(DEPLOYMENT, parameters={"job_id": job_id}, timeout=0)
+    submit(DEPLOYMENT, {"job_id": job_id})
 
 
 def _log_crash(future: Future[None]) -> None:

@@ -147,7 +147,9 @@ def test_on_the_pool_a_job_is_submitted_as_a_deployment_run_that_ingests_it(
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)
     assert not pool_configured("auto"), "no ingest-upload deployment yet"
-    deployment = ingest_upload.to_deployment(name="ingest-upload").apply()
+    # _sync: an earlier test's sync Playwright can leave this thread looking async to Prefect.
+    made = ingest_upload.to_deployment(name="ingest-upload", _sync=True)  # type: ignore[call-arg]
+    deployment = made.apply(_sync=True)  # type: ignore[call-arg]
     try:
         assert pool_configured("auto")
         job = record(uploads, "pc4521", "PC4521", ["short.mp4"])
