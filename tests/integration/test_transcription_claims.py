@@ -3,7 +3,6 @@ lease, and no version saved by a run that lost its claim."""
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,10 +12,11 @@ import pytest
 
 from evidence.custody import Actor
 from evidence.errors import Conflict
-from evidence.model import EvidenceItem, utcnow
+from evidence.model import utcnow
 from evidence.transcripts import DONE, Transcript
 from storage.bootstrap import Services, get_services, reset_services
 from storage.transcription_claims import SqlTranscriptionClaims
+from tests.integration.test_scheduled_flows import hold
 
 ACTOR = Actor("PC4521", "test-host")
 
@@ -32,19 +32,7 @@ def services(
 
 
 def item(services: Services, payload: bytes = b"call audio" * 100) -> str:
-    stored = services.store.put(io.BytesIO(payload))
-    held = EvidenceItem(
-        id=stored.sha256[:32],
-        sha256=stored.sha256,
-        size=stored.size,
-        kind="call",
-        original_name="call.wav",
-        source_path="call.wav",
-        storage_key=stored.key,
-        store_location=stored.location,
-        ingested_at=utcnow(),
-    )
-    return services.repo.add_item(held, [("received", ACTOR, held.sha256, {}, utcnow())]).id
+    return hold(services, payload).id
 
 
 def transcript(item_id: str, version: int) -> Transcript:

@@ -7,17 +7,11 @@ as it is, so the unit of work's snapshot of one repository never copies another.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, BinaryIO
+from typing import Any
 
 from evidence.custody import Actor
-from evidence.errors import Conflict, NotFound
-from evidence.model import object_key
-from evidence.ports import StoredObject
+from evidence.errors import Conflict
 from evidence.search import Hit, SearchFilters, parse_query
 from evidence.transcripts import DONE, FAILED, NO_SPEECH, Transcript
 from tests.unit.fakes import FakeUnitOfWork
@@ -109,34 +103,6 @@ def _in_scope(item_id: str, officer: str | None, filters: SearchFilters, items: 
     if filters.case_urns is not None and item_id not in items.case_item_ids(filters.case_urns):
         return False
     return not filters.officer or officer == filters.officer
-
-
-class FakeStore:
-    """Content-addressed bytes in a dict."""
-
-    url = "memory://"
-
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(
-        self, source: BinaryIO, *, expected_sha256: str | None = None, label: str = ""
-    ) -> StoredObject:
-        data = source.read()
-        digest = hashlib.sha256(data).hexdigest()
-        assert expected_sha256 in (None, digest), label
-        key = object_key(digest)
-        self.objects[key] = data
-        return StoredObject(key, digest, len(data), f"{self.url}{key}")
-
-    @contextmanager
-    def open(self, key: str) -> Iterator[BinaryIO]:
-        if key not in self.objects:
-            raise NotFound(f"object {key}: not found")
-        yield io.BytesIO(self.objects[key])
-
-    def exists(self, key: str) -> bool:
-        return key in self.objects
 
 
 def fake_uow() -> FakeUnitOfWork:

@@ -12,7 +12,8 @@ from evidence.custody import Actor
 from evidence.model import EvidenceItem, object_key
 from evidence.services.caller import Caller
 from tests.unit.fakes import FakeUnitOfWork
-from tests.unit.fakes.transcripts import FakeStore, fake_uow
+from tests.unit.fakes.store import FakeStore
+from tests.unit.fakes.transcripts import fake_uow
 
 OFFICERS = ("PC4521", "PC3310", "CH1187")
 SHARED_URN = "01YZ1234524"
