@@ -22,21 +22,18 @@ from entrypoints.web import (
     pages,
     pages_cases,
 )
-from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext, client_address
+from entrypoints.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from entrypoints.web.headers import SecurityHeaders
 from entrypoints.web.ranges import RangeNotSatisfiable
-from entrypoints.web.security import SignInRequired
+from entrypoints.web.security import SignInRequired, web_caller
 from entrypoints.web.upload_worker import UploadWorker
 from evidence.access import Principal
 from evidence.errors import EvidenceError, PermissionDenied
 from evidence.search import MARK_END, MARK_START
-from evidence.services import audit_trail
-from evidence.services.caller import Caller
+from evidence.services.refusals import refused
 from evidence.throttle import sign_in_rules
 from storage.bootstrap import Services, get_services
 from storage.passwords import Argon2Passwords
-
-MAX_AUDITED_PATH = 255
 
 
 def create_app(services: Services | None = None) -> FastAPI:
@@ -120,18 +117,14 @@ def _evidence_error(request: Request, exc: Exception) -> Response:
 
 
 def _audit_refusal(request: Request, refusal: PermissionDenied) -> None:
-    """A signed-in person refused is an audit event (see ``audit_trail.record_refusal``);
-    the route and method are recorded with it."""
+    """A signed-in person refused is an audit event (``refusals.refused``), naming the
+    route and method asked for."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    # A service that records its own refusals marks them ``recorded``.
-    if principal is None or getattr(refusal, "recorded", False):
+    if principal is None:
         return
     context: WebContext = request.app.state.context
-    path = request.url.path[:MAX_AUDITED_PATH]
-    caller = Caller(principal, client_address(request))
-    details = {"method": request.method, "path": path}
-    route = f"{request.method} {path}"
-    audit_trail.record_refusal(context.services.unit_of_work(), caller, refusal, route, details)
+    with context.services.unit_of_work() as uow:
+        refused(uow, web_caller(request, principal), refusal)
 
 
 async def _range_error(request: Request, exc: Exception) -> Response:

@@ -6,15 +6,11 @@ Reading the trail is itself recorded in it: who exported which part of it, and w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from evidence.access import Permission
 from evidence.audit import AuditEvent, verify_audit
-from evidence.errors import PermissionDenied
 from evidence.ports import UnitOfWork
 from evidence.services.caller import Caller, audit
-
-MAX_TARGET = 255
 
 
 @dataclass(frozen=True)
@@ -69,17 +65,3 @@ def verify_trail(uow: UnitOfWork, caller: Caller) -> list[str]:
         audit(uow, caller, "verify-audit", "audit", {"problems": len(problems)})
         uow.commit()
     return problems
-
-
-def record_refusal(
-    uow: UnitOfWork, caller: Caller, refusal: PermissionDenied, route: str, details: dict[str, Any]
-) -> None:
-    """A refused request is an audit event: who tried what, from where, and why.
-
-    The target is what was refused (the real item, if the id named one), or else the route;
-    the answer the caller gets stays the same whether or not the thing exists.
-    """
-    target = (refusal.target or f"route:{route}")[:MAX_TARGET]
-    with uow:
-        audit(uow, caller, "access-refused", target, {"reason": str(refusal), **details})
-        uow.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from evidence.access import Principal, Role
 from evidence.accounts import TokenKind, token_digest
 from evidence.audit import verify_audit
 from evidence.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SignInLocked
-from evidence.services import audit_trail, auth, users
+from evidence.services import audit_trail, auth, refusals, users
 from evidence.services.caller import Caller, console_caller
 from evidence.throttle import SignInRules, ThrottlePolicy
 from tests.unit.fakes import FakeUnitOfWork
@@ -204,10 +205,10 @@ def test_a_broken_chain_is_reported(uow: FakeUnitOfWork) -> None:
 
 def test_a_refusal_is_recorded_with_what_was_refused(uow: FakeUnitOfWork) -> None:
     refusal = PermissionDenied("item x: not available to pc4521", "item:abc")
-    details = {"method": "GET", "path": "/api/items/abc"}
-    audit_trail.record_refusal(uow, OFFICER, refusal, "GET /api/items/abc", details)
+    asking = replace(OFFICER, request={"method": "GET", "path": "/api/items/abc"})
+    refusals.refused(uow, asking, refusal)
     route = PermissionDenied("pc4521 (officer) may not view the audit trail")
-    audit_trail.record_refusal(uow, OFFICER, route, "GET /audit", {})
+    refusals.refused(uow, replace(OFFICER, request={"method": "GET", "path": "/audit"}), route)
     first, second = uow.audit.chain[-2:]
     assert (first.action, first.target, first.details["path"]) == (
         "access-refused",
