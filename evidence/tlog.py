@@ -19,14 +19,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bundle_verifier import merkle
-from bundle_verifier.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from bundle_verifier.errors import VerificationError
 from evidence.errors import FixityError
 from evidence.ports import ObjectStore
 from evidence.signing import SigningKey
+
+if TYPE_CHECKING:  # signing and opening load the Ed25519 code; a reading command needs neither
+    from bundle_verifier.checkpoint import Checkpoint
 
 CHECKPOINTS = "log/checkpoints"
 _KEY = re.compile(r"^log/checkpoints/(\d{20})-([0-9a-f]{64})\.note$")
@@ -109,9 +111,13 @@ class Notary:
         return cls(origin_for(organisation, key), key)
 
     def sign(self, size: int, root: bytes) -> str:
+        from bundle_verifier.checkpoint import Checkpoint, sign_checkpoint
+
         return sign_checkpoint(Checkpoint(self.origin, size, root), self.origin, self.key.private)
 
     def open(self, note: str, label: str) -> Checkpoint:
+        from bundle_verifier.checkpoint import open_checkpoint
+
         try:
             return open_checkpoint(note, self.origin, self.key.public)
         except VerificationError as exc:

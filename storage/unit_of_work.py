@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -15,50 +15,102 @@ from evidence.custody import Actor
 from evidence.errors import CustodyBroken
 from evidence.model import CustodyEvent, EvidenceItem, Rejection
 from evidence.ports import EventStep
-from storage.accounts import SqlTokens, SqlUsers
-from storage.audit_trail import SqlAuditTrail
-from storage.bundle_source import SqlBundleSource
-from storage.case_repository import SqlCases
 from storage.repository import SqlItems
-from storage.search_session import SqlSearch
-from storage.sign_in_throttle import SqlSignInThrottle
-from storage.tlog_repository import SqlTransparencyLog
-from storage.transcript_repository import SqlTranscriptRepository
+
+if TYPE_CHECKING:
+    from storage.accounts import SqlTokens, SqlUsers
+    from storage.audit_trail import SqlAuditTrail
+    from storage.bundle_source import SqlBundleSource
+    from storage.case_repository import SqlCases
+    from storage.search_session import SqlSearch
+    from storage.sign_in_throttle import SqlSignInThrottle
+    from storage.tlog_repository import SqlTransparencyLog
+    from storage.transcript_repository import SqlTranscriptRepository
 
 T = TypeVar("T")
+R = TypeVar("R")
 # A writer that loses a race on a chain's sequence number (the unique constraint) runs its
 # whole unit of work again; the row and advisory locks make that rare.
 ATTEMPTS = 5
 
 
 class SqlUnitOfWork:
-    items: SqlItems
-    audit: SqlAuditTrail
-    transcripts: SqlTranscriptRepository
-    search: SqlSearch
-    users: SqlUsers
-    tokens: SqlTokens
-    throttle: SqlSignInThrottle
-    tlog: SqlTransparencyLog
-    bundles: SqlBundleSource
-    cases: SqlCases
+    """The repositories of one session. Each is built (and its module imported) when a use
+    case first asks for it, so a command that reads one item loads no case or account code."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self._repositories: dict[str, Any] = {}
 
     def __enter__(self) -> Self:
         self.session = self.sessions()
-        self.items = SqlItems(self.session)
-        self.audit = SqlAuditTrail(self.session)
-        self.transcripts = SqlTranscriptRepository(self.session, self.items)
-        self.search = SqlSearch(self.session)
-        self.users = SqlUsers(self.session)
-        self.tokens = SqlTokens(self.session)
-        self.throttle = SqlSignInThrottle(self.session)
-        self.tlog = SqlTransparencyLog(self.session)
-        self.cases = SqlCases(self.session)
-        self.bundles = SqlBundleSource(self.cases, self.transcripts)
+        self._repositories = {}
         return self
+
+    def _repository(self, name: str, build: Callable[[], R]) -> R:
+        if name not in self._repositories:
+            self._repositories[name] = build()
+        return self._repositories[name]
+
+    @property
+    def items(self) -> SqlItems:
+        return self._repository("items", lambda: SqlItems(self.session))
+
+    @property
+    def audit(self) -> SqlAuditTrail:
+        from storage.audit_trail import SqlAuditTrail
+
+        return self._repository("audit", lambda: SqlAuditTrail(self.session))
+
+    @property
+    def transcripts(self) -> SqlTranscriptRepository:
+        from storage.transcript_repository import SqlTranscriptRepository
+
+        return self._repository(
+            "transcripts", lambda: SqlTranscriptRepository(self.session, self.items)
+        )
+
+    @property
+    def search(self) -> SqlSearch:
+        from storage.search_session import SqlSearch
+
+        return self._repository("search", lambda: SqlSearch(self.session))
+
+    @property
+    def users(self) -> SqlUsers:
+        from storage.accounts import SqlUsers
+
+        return self._repository("users", lambda: SqlUsers(self.session))
+
+    @property
+    def tokens(self) -> SqlTokens:
+        from storage.accounts import SqlTokens
+
+        return self._repository("tokens", lambda: SqlTokens(self.session))
+
+    @property
+    def throttle(self) -> SqlSignInThrottle:
+        from storage.sign_in_throttle import SqlSignInThrottle
+
+        return self._repository("throttle", lambda: SqlSignInThrottle(self.session))
+
+    @property
+    def tlog(self) -> SqlTransparencyLog:
+        from storage.tlog_repository import SqlTransparencyLog
+
+        return self._repository("tlog", lambda: SqlTransparencyLog(self.session))
+
+    @property
+    def cases(self) -> SqlCases:
+        from storage.case_repository import SqlCases
+
+        return self._repository("cases", lambda: SqlCases(self.session))
+
+    @property
+    def bundles(self) -> SqlBundleSource:
+        from storage.bundle_source import SqlBundleSource
+
+        return self._repository("bundles", lambda: SqlBundleSource(self.cases, self.transcripts))
 
     def __exit__(
         self,

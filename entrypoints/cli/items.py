@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from entrypoints.cli.output import (
     JsonFlag,
@@ -79,35 +78,11 @@ def ingest(
         return
     get_services()
     prepare()
-    from entrypoints.cli.progress import ProgressLines
+    from entrypoints.cli.progress import showing_progress
     from flows.ingest import ingest_dock
-    from flows.progress import add_progress_hook, clear_progress_hooks
 
-    if as_json or not console.is_terminal:
-        add_progress_hook(ProgressLines())
-        try:
-            outcomes = run_flow(ingest_dock, **arguments)
-        finally:
-            clear_progress_hooks()
-    else:
-        with Progress(
-            TextColumn("[bold]Ingesting"), BarColumn(), MofNCompleteColumn(), console=err_console
-        ) as progress:
-            bar = progress.add_task("ingest", total=None)
-
-            def advance(event: dict[str, Any]) -> None:
-                if event["stage"] != "ingest":
-                    return
-                if "total" in event:
-                    progress.update(bar, total=event["total"])
-                else:
-                    progress.advance(bar)
-
-            add_progress_hook(advance)
-            try:
-                outcomes = run_flow(ingest_dock, **arguments)
-            finally:
-                clear_progress_hooks()
+    with showing_progress(plain=as_json or not console.is_terminal, bar="ingest"):
+        outcomes = run_flow(ingest_dock, **arguments)
     report = ingest_report(outcomes)
     if as_json:
         print_json(report)

@@ -20,6 +20,7 @@ from entrypoints.cli import transcripts as transcript_commands
 from entrypoints.cli import uploads as upload_commands
 from entrypoints.cli import users as user_commands
 from entrypoints.cli import web as web_commands
+from entrypoints.cli.exiting import exit_now
 from entrypoints.cli.output import err_console
 from entrypoints.errors import exit_code
 from evidence.errors import EvidenceError, StoreError
@@ -88,5 +89,15 @@ def main(argv: list[str] | None = None) -> None:
         _fail(StoreError(f"{where}{exc.strerror or exc}"))
 
 
+def run() -> None:
+    """The ``evidence`` console script: run the command, then leave at once (``exiting``)."""
+    try:
+        main()
+        code: str | int | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    exit_now(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()

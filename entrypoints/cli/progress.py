@@ -1,9 +1,50 @@
-"""Plain progress lines on stderr, for logs and pipes: stdout stays the report (or JSON)."""
+"""Progress on stderr while a flow runs: stdout stays the report (or JSON).
+
+Plain lines for logs and pipes; on a terminal, ingest shows Rich's bar (loaded only then).
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+
+@contextmanager
+def showing_progress(plain: bool, bar: str | None = None) -> Iterator[None]:
+    """Report the flow's progress events while the block runs: as plain lines, or, where
+    ``bar`` names a stage and ``plain`` is false, as a bar of that stage's files."""
+    from flows.progress import add_progress_hook, clear_progress_hooks
+
+    if plain or bar is None:
+        add_progress_hook(ProgressLines())
+        try:
+            yield
+        finally:
+            clear_progress_hooks()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from entrypoints.cli.output import err_console
+
+    columns = (TextColumn(f"[bold]{bar.capitalize()}ing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err_console) as progress:
+        task = progress.add_task(bar, total=None)
+
+        def advance(event: dict[str, Any]) -> None:
+            if event["stage"] != bar:
+                return
+            if "total" in event:
+                progress.update(task, total=event["total"])
+            else:
+                progress.advance(task)
+
+        add_progress_hook(advance)
+        try:
+            yield
+        finally:
+            clear_progress_hooks()
 
 
 class ProgressLines:

@@ -49,15 +49,11 @@ def transcribe(
     outcomes: list[dict[str, Any]] = []
     if item_ids:
         prepare()
-        from entrypoints.cli.progress import ProgressLines
-        from flows.progress import add_progress_hook, clear_progress_hooks
+        from entrypoints.cli.progress import showing_progress
         from flows.transcribe import run_transcription
 
-        add_progress_hook(ProgressLines())
-        try:
+        with showing_progress(plain=True):
             outcomes = run_flow(run_transcription, item_ids, force, officer)
-        finally:
-            clear_progress_hooks()
     failed = [o for o in outcomes if o["status"] == "failed"]
     if as_json:
         print_json(outcomes)
