@@ -1,8 +1,12 @@
-"""ffprobe/ffmpeg behind the ``MediaProbe`` port, through ffmpeg-python.
+"""ffprobe behind the ``MediaProbe`` port.
 
-Probing reads the container's description; the integrity check demuxes every packet
-(``-c copy``, no decoding) so a truncated or corrupt file is caught cheaply, and compares
-how far the packets reach with the duration the container declares.
+One ffprobe process per file both describes the container (format, streams, tags) and reads
+every packet of it (no decoding), so a truncated or corrupt file is caught cheaply: ffprobe
+names any demuxing error on stderr, and how far the packets reach is compared with the
+duration the container declares. One process, not two (a description and an ``ffmpeg -c
+copy -f null`` demux), because most of a small file's cost is starting Debian's ffmpeg
+(loading some 200 shared libraries), not reading it. Packets stream past one line at a
+time and are not kept, so an hour of footage costs no more memory than a minute.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import ffmpeg
+from typing import IO, Any
 
 from evidence.errors import ConfigurationError, MediaError
 from evidence.model import MediaInfo, parse_iso
@@ -32,10 +36,8 @@ def require_tools() -> None:
         )
 
 
-def _first_line(stderr: bytes | None, fallback: str) -> str:
-    lines = [line.strip() for line in (stderr or b"").decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line]
-    return lines[-1] if lines else fallback
+# Format and streams in full; of each packet, only where it lies in time.
+PROBE_ENTRIES = "format:stream:packet=pts_time,dts_time,duration_time"
 
 
 class FfmpegProbe:
@@ -43,18 +45,11 @@ class FfmpegProbe:
         require_tools()
 
     def probe(self, path: Path, label: str) -> MediaInfo:
-        # The demux check and the description are two processes; they run at once, as most
-        # of each one's cost is starting up (loading ffmpeg's libraries), not reading.
-        demux = self._start_demux(path)
-        try:
-            info = _media_info(self._describe(path, label), label)
-        except BaseException:  # not media (or interrupted): the demux is not waited for
-            demux.kill()
-            demux.communicate()
-            raise
-        reached = self._demux_end(demux, path, label)
+        description, reached = self._read(path, label)
+        info = _media_info(description, label)
         declared = info.duration
         if declared and reached is not None:
+            reached -= _float(description.get("format", {}).get("start_time")) or 0.0
             tolerance = max(TRUNCATION_TOLERANCE_SECONDS, declared * TRUNCATION_TOLERANCE_RATIO)
             if reached + tolerance < declared:
                 raise MediaError(
@@ -63,40 +58,86 @@ class FfmpegProbe:
                 )
         return info
 
-    def _describe(self, path: Path, label: str) -> dict[str, Any]:
-        try:
-            return dict(ffmpeg.probe(str(path)))
-        except ffmpeg.Error as exc:
-            reason = _first_line(exc.stderr, "ffprobe could not read it")
-            reason = reason.replace(f"{path}: ", "")
-            raise MediaError(f"{label}: not decodable media ({reason})") from exc
+    def _read(self, path: Path, label: str) -> tuple[dict[str, Any], float | None]:
+        """The description, and the latest time a packet reaches (None: no timestamps)."""
+        command = [
+            "ffprobe", "-v", "level+warning", "-show_entries", PROBE_ENTRIES,
+            "-of", "json=compact=1", str(path),
+        ]  # fmt: skip
+        # stderr goes to a file: a corrupt file's errors could fill a pipe nobody reads yet.
+        with tempfile.TemporaryFile() as errors:
+            with subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
+            ) as ffprobe:
+                assert ffprobe.stdout is not None
+                try:
+                    description, reached = _parse(ffprobe.stdout)
+                except ValueError:
+                    description, reached = {}, None  # no JSON: ffprobe's stderr says why
+            errors.seek(0)
+            err = errors.read()
+        problems = _problems(err)
+        if ffprobe.returncode != 0 or not description.get("format"):
+            reason = problems[-1] if problems else "ffprobe could not read it"
+            raise MediaError(f"{label}: not decodable media ({_strip(reason, path)})")
+        if problems:
+            raise MediaError(f"{label}: truncated or corrupt media ({_strip(problems[-1], path)})")
+        return description, reached
 
-    def _start_demux(self, path: Path) -> subprocess.Popen[bytes]:
-        """Demux every packet (``-c copy``, no decoding), reporting how far they reach."""
-        stream = (
-            ffmpeg.input(str(path))
-            .output("-", format="null", c="copy", map="0", progress="pipe:1", nostats=None)
-            .global_args("-nostdin", "-v", "error", "-xerror")
-        )
-        return subprocess.Popen(stream.compile(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def _demux_end(self, demux: subprocess.Popen[bytes], path: Path, label: str) -> float | None:
-        out, err = demux.communicate()
-        if demux.returncode != 0:
-            reason = _first_line(err, "ffmpeg stopped reading it")
-            raise MediaError(f"{label}: truncated or corrupt media ({_strip(reason, path)})")
-        if err.strip():
-            raise MediaError(
-                f"{label}: truncated or corrupt media ({_strip(_first_line(err, ''), path)})"
-            )
-        times = [
-            line.split("=", 1)[1]
-            for line in out.decode("ascii", "replace").splitlines()
-            if line.startswith("out_time_us=")
-        ]
-        if not times or not times[-1].strip().lstrip("-").isdigit():
-            return None
-        return max(int(times[-1]), 0) / 1_000_000
+def _problems(stderr: bytes) -> list[str]:
+    """What ffprobe reported that ``ffmpeg -xerror`` would stop on: every error, and a
+    packet the demuxer marked corrupt (a warning of libavformat's: a cut-off last block).
+    Other warnings (a duration estimated from the bit rate) say nothing about integrity."""
+    found = []
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        for level in ("[error] ", "[fatal] ", "[panic] ", "[warning] Packet corrupt"):
+            if level in line:
+                context, _, message = line.partition(level.split("] ")[0] + "] ")
+                found.append(f"{context}{message}".strip())
+                break
+    return found
+
+
+def _parse(lines: IO[bytes]) -> tuple[dict[str, Any], float | None]:
+    """ffprobe's compact JSON, read as it comes: inside the ``"packets"`` array each packet
+    (a line, or a few where it carries side data) is folded into the latest end seen and
+    dropped; the rest is kept and parsed, still valid JSON without them. Should the packets
+    not come that way, they stay in the rest and are counted from there."""
+    rest: list[bytes] = []
+    reached: float | None = None
+    in_packets = False
+    pending = b""
+    for line in lines:
+        stripped = line.strip()
+        if in_packets and not pending and stripped.startswith(b"]"):
+            in_packets = False
+        elif in_packets and (pending or stripped):
+            pending += line
+            try:
+                packet = json.loads(pending.strip().rstrip(b","))
+            except ValueError:
+                continue  # one packet over several lines: read on
+            reached, pending = _latest(reached, [packet]), b""
+            continue
+        rest.append(line)
+        in_packets = in_packets or stripped == b'"packets": ['
+    if pending:
+        raise ValueError("ffprobe's list of packets ended part-way through one")
+    description: dict[str, Any] = json.loads(b"".join(rest))
+    reached = _latest(reached, description.pop("packets", []))
+    return description, reached
+
+
+def _latest(reached: float | None, packets: Iterable[dict[str, Any]]) -> float | None:
+    for packet in packets:
+        at = _float(packet.get("pts_time"))
+        if at is None:
+            at = _float(packet.get("dts_time"))
+        if at is not None:
+            end = at + (_float(packet.get("duration_time")) or 0.0)
+            reached = end if reached is None else max(reached, end)
+    return reached
 
 
 def _strip(reason: str, path: Path) -> str:
