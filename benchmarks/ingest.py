@@ -3,7 +3,7 @@
 One run prints:
 
 1. Throughput: a ~1 GiB dock of two 15 s 720p raw-video files (every integrity check runs:
-   ffprobe + demux check, SHA-256 while copying, fsync, read-back re-hash, registration),
+   ffprobe reading every packet, SHA-256 while copying, fsync, read-back re-hash, registration),
    ingested by the whole command (a fresh process: imports, flow, tasks) into the embedded
    default (SQLite + local store) in two set-ups, each timed against `sha256sum FILES; cp
    FILES DEST` in the same run (median of REPEAT, alternating):

@@ -25,10 +25,10 @@ from bundle_verifier import merkle
 from bundle_verifier.errors import VerificationError
 from evidence.errors import FixityError
 from evidence.ports import ObjectStore
-from evidence.signing import SigningKey
 
 if TYPE_CHECKING:  # signing and opening load the Ed25519 code; a reading command needs neither
     from bundle_verifier.checkpoint import Checkpoint
+    from evidence.signing import SigningKey
 
 CHECKPOINTS = "log/checkpoints"
 _KEY = re.compile(r"^log/checkpoints/(\d{20})-([0-9a-f]{64})\.note$")

@@ -9,40 +9,57 @@ operating system's (a full disk, a folder that cannot be made) as storage failur
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from entrypoints.cli import bundles, cases, corrections, inbox, items, log, pool, server
-from entrypoints.cli import transcripts as transcript_commands
-from entrypoints.cli import uploads as upload_commands
-from entrypoints.cli import users as user_commands
-from entrypoints.cli import web as web_commands
 from entrypoints.cli.exiting import exit_now
 from entrypoints.cli.output import err_console
 from entrypoints.errors import exit_code
 from evidence.errors import EvidenceError, StoreError
 
-app = typer.Typer(
-    name="evidence",
-    help="Evidence pipeline for body-worn video and 999/101 call recordings.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-items.register(app)
-corrections.register(app)
-app.add_typer(cases.app)
-app.add_typer(bundles.app)
-app.add_typer(log.app)
-app.add_typer(inbox.app)
-app.add_typer(upload_commands.app)
-app.add_typer(server.app)
-transcript_commands.register(app)
-user_commands.register(app)
-web_commands.register(app)
-pool.register(app)
+# The command modules (``entrypoints.cli.<module>``), in the order ``--help`` lists them, and
+# the top-level names each adds. Typer builds every registered command's parameters on every
+# run, so a command line that names one of these builds that module's commands only; any
+# other (``--help``, ``--version``, a mistyped name) builds them all.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "items": ("ingest", "list", "show", "custody", "get", "verify"),
+    "corrections": ("correct",),
+    "cases": ("case",),
+    "bundles": ("bundle",),
+    "log": ("log",),
+    "inbox": ("inbox",),
+    "uploads": ("upload",),
+    "server": ("server",),
+    "transcripts": ("transcribe", "transcript", "search"),
+    "users": ("user",),
+    "web": ("serve",),
+    "pool": ("deploy", "runs"),
+}
+
+
+def build_app(args: Sequence[str] = ()) -> typer.Typer:
+    """The ``evidence`` application, with the commands ``args`` can need (all, by default)."""
+    app = typer.Typer(
+        name="evidence",
+        help="Evidence pipeline for body-worn video and 999/101 call recordings.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_options)
+    named = next((arg for arg in args if not arg.startswith("-")), None)
+    modules = [module for module, names in COMMANDS.items() if named in names] or COMMANDS
+    for module in modules:
+        commands = importlib.import_module(f"entrypoints.cli.{module}")
+        if hasattr(commands, "register"):
+            commands.register(app)
+        else:
+            app.add_typer(commands.app)
+    return app
 
 
 def package_version() -> str:
@@ -60,7 +77,6 @@ def _print_version(wanted: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _options(
     show_version: Annotated[
         bool,
@@ -79,7 +95,8 @@ def _fail(error: EvidenceError) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=True)
+        args = sys.argv[1:] if argv is None else argv
+        build_app(args)(args=args, standalone_mode=True)
     except EvidenceError as exc:
         _fail(exc)
     except OSError as exc:

@@ -9,16 +9,18 @@ object store, signed with the installation's key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidence.ports import ObjectStore, UnitOfWork
 from evidence.services.caller import Caller
 from evidence.services.items import visible_item
 from evidence.services.refusals import refusals_recorded
-from evidence.signing import SigningKey
 from evidence.tlog import Notary, StoredCheckpoint, TimeStamper, write_checkpoint
 from evidence.tlog_check import LogReport, check_log
 from evidence.tlog_proofs import check_checkpoints, item_proofs
+
+if TYPE_CHECKING:
+    from evidence.signing import SigningKey
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from entrypoints.cli.main import app as cli_app
+from entrypoints.cli.main import build_app
 from entrypoints.web.app import create_app
 from evidence.access import Role
 from evidence.audit import AuditEvent, verify_audit
@@ -205,10 +205,10 @@ def test_user_unlock_clears_the_lockout_and_is_audited(slow_to_unlock: Throttled
     client = slow_to_unlock.client("203.0.113.70")
     fail(client, "ivy", MAX_FAILURES)
     runner = CliRunner()
-    listed = runner.invoke(cli_app, ["user", "lockouts", "--json"])
+    listed = runner.invoke(build_app(), ["user", "lockouts", "--json"])
     assert listed.exit_code == 0, listed.output
     assert [entry["target"] for entry in json.loads(listed.stdout)] == ["user:ivy"]
-    unlocked = runner.invoke(cli_app, ["user", "unlock", "ivy", "--json"])
+    unlocked = runner.invoke(build_app(), ["user", "unlock", "ivy", "--json"])
     assert unlocked.exit_code == 0, unlocked.output
     [cleared] = json.loads(unlocked.stdout)
     assert cleared["target"] == "user:ivy"
@@ -217,7 +217,7 @@ def test_user_unlock_clears_the_lockout_and_is_audited(slow_to_unlock: Throttled
     [event] = slow_to_unlock.events("unlock-sign-in")
     assert event.target == "user:ivy"
     assert event.role == "console"
-    again = runner.invoke(cli_app, ["user", "unlock", "ivy"])
+    again = runner.invoke(build_app(), ["user", "unlock", "ivy"])
     assert again.exit_code == 0
     assert "had no failed sign-ins to clear" in again.stdout
 
