@@ -4,7 +4,7 @@ Builds a small EVIDENCE_HOME (a few generated recordings ingested through the re
 service, one case linking them), then times whole processes, median of several runs each:
 ``python -c "import prefect"`` as the yardstick, and ``evidence --help``, ``evidence show ID``,
 ``evidence search Q`` and ``evidence case show URN``, and beside them a process that only
-imports the libraries those commands need (SQLAlchemy's ORM, pydantic-settings, Typer,
+imports the libraries those commands need (SQLAlchemy's ORM, pydantic, Typer,
 Rich). Prints each median and its ratio to the yardstick. The goal (issue 11) is a ratio of
 0.5 or less for every command.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 URN = "01YZ1234524"
 INCIDENT = "CAD-0001"
 GOAL = 0.5
-LIBRARIES = "import sqlalchemy.orm, pydantic_settings, typer, rich.console, rich.table"
+LIBRARIES = "import sqlalchemy.orm, pydantic, typer, rich.console, rich.table"
 
 
 def make_home(home: Path) -> str:

@@ -10,20 +10,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Self
 
-from evidence.accounts import Tokens, Users
-from evidence.audit import AuditEvent
-from evidence.case_ports import Cases
 from evidence.custody import Actor
-from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
-from evidence.search import Hit, SearchFilters
-from evidence.throttle import SignInThrottle
-from evidence.transcripts import Recognition, Transcript
 
 if TYPE_CHECKING:
-    # Feature modules that import this one for ``ObjectStore``; only the annotations below
-    # need their ports.
+    # Only the annotations below need these, and a command that reads one item should not
+    # load accounts, cases, search and transcripts to start. Some feature modules also
+    # import this one for ``ObjectStore``.
+    from evidence.accounts import Tokens, Users
+    from evidence.audit import AuditEvent
     from evidence.bundle import BundleSource
+    from evidence.case_ports import Cases
+    from evidence.model import CustodyEvent, EvidenceItem, MediaInfo, Rejection
+    from evidence.search import Hit, SearchFilters
+    from evidence.throttle import SignInThrottle
     from evidence.tlog import TransparencyLog
+    from evidence.transcripts import Recognition, Transcript
 
 
 @dataclass(frozen=True)

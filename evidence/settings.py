@@ -2,6 +2,12 @@
 
 The embedded default keeps everything under ``EVIDENCE_HOME``: a SQLite database, the local
 object store, the quarantine and the signing key.
+
+A pydantic model fed the ``EVIDENCE_*`` variables (names matched whatever their case, as
+pydantic-settings does; arguments win over the environment), and validated as any model:
+every setting is a plain value, so pydantic-settings' other sources (.env files, secrets
+folders, JSON-valued variables) had nothing to do but cost each command a twentieth of a
+second to import.
 """
 
 from __future__ import annotations
@@ -9,10 +15,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+PREFIX = "EVIDENCE_"
 
 
 def _default_home() -> Path:
@@ -20,21 +27,11 @@ def _default_home() -> Path:
     return Path(data_home) / "bwv-evidence"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Arguments and EVIDENCE_* variables only: no .env file or secrets folder is read
-        # (none is configured), which every command would otherwise pay for at start-up.
-        return init_settings, env_settings
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**_from_environment(), **values})
 
     home: Path = Field(default_factory=_default_home)
     database_url: str | None = None
@@ -117,6 +114,16 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.resolved_home / "quarantine"
+
+
+def _from_environment() -> dict[str, str]:
+    """Each setting's ``EVIDENCE_<NAME>`` variable that is set, by the setting's name."""
+    wanted = {PREFIX + name.upper(): name for name in Settings.model_fields}
+    return {
+        wanted[variable.upper()]: value
+        for variable, value in os.environ.items()
+        if variable.upper() in wanted
+    }
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,6 @@ from evidence.errors import Conflict, NotFound
 from evidence.model import EvidenceItem, utcnow
 from storage.case_tables import CaseIncidentRow, CaseLinkRow, CaseRow, CaseSuggestionRow
 from storage.repository import _item
-from storage.search_scope import refresh_case_scope
 from storage.tables import ItemRow
 from storage.web_tables import CaseShareRow, UserRow
 
@@ -103,6 +102,9 @@ class SqlCases:
         row.linked_by, row.linked_at = link.linked_by, link.linked_at
         self.session.flush()
         # The CPS search scope is copied onto the item's segments; it commits with the link.
+        # (Imported here: reading a case needs neither the search scope nor the segments.)
+        from storage.search_scope import refresh_case_scope
+
         refresh_case_scope(self.session, link.item_id)
 
     def cases_for_incident(self, incident: str) -> list[str]:
