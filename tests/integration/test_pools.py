@@ -135,7 +135,12 @@ def test_two_workers_share_a_dock_and_a_killed_worker_loses_nothing(
             # The deployment runs every minute; in between, run its flow here every few
             # seconds for any other run of the lost host that had not yet claimed its item.
             wait_for("every item transcribed", _all_transcribed, timeout=300)
-            runs = transcription_runs()
+            # A run saves its transcript before it reports itself completed.
+            runs = wait_for(
+                "the killed item's new run to end",
+                lambda: _once_rerun_ended(victim.parameters["item_id"], victim.id),
+                timeout=120,
+            )
             listed = cli("runs", "--json", "--limit", "100")
     finally:
         for process in workers.values():
@@ -198,6 +203,14 @@ def _pause_schedules(api_url: str, deployments: dict[str, str]) -> None:
         for name, deployment_id in deployments.items():
             if name.split("/")[1] in scheduled:
                 client.pause_deployment(UUID(deployment_id))
+
+
+def _once_rerun_ended(item_id: str, killed: Any) -> list[Any] | None:
+    """Every transcription run, once the runs that took the killed run's item over have all
+    reached a final state."""
+    runs = transcription_runs()
+    again = [r for r in runs if r.parameters["item_id"] == item_id and r.id != killed]
+    return runs if again and all(r.state.is_final() for r in again) else None
 
 
 def _all_transcribed() -> bool:
