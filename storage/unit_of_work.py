@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from storage.transcript_repository import SqlTranscriptRepository
 
 T = TypeVar("T")
-R = TypeVar("R")
 # A writer that loses a race on a chain's sequence number (the unique constraint) runs its
 # whole unit of work again; the row and advisory locks make that rare.
 ATTEMPTS = 5
@@ -40,77 +40,70 @@ class SqlUnitOfWork:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
-        self._repositories: dict[str, Any] = {}
 
     def __enter__(self) -> Self:
         self.session = self.sessions()
-        self._repositories = {}
+        for name in _REPOSITORIES:  # a unit of work used again starts with a new session
+            self.__dict__.pop(name, None)
         return self
 
-    def _repository(self, name: str, build: Callable[[], R]) -> R:
-        if name not in self._repositories:
-            self._repositories[name] = build()
-        return self._repositories[name]
-
-    @property
+    @cached_property
     def items(self) -> SqlItems:
-        return self._repository("items", lambda: SqlItems(self.session))
+        return SqlItems(self.session)
 
-    @property
+    @cached_property
     def audit(self) -> SqlAuditTrail:
         from storage.audit_trail import SqlAuditTrail
 
-        return self._repository("audit", lambda: SqlAuditTrail(self.session))
+        return SqlAuditTrail(self.session)
 
-    @property
+    @cached_property
     def transcripts(self) -> SqlTranscriptRepository:
         from storage.transcript_repository import SqlTranscriptRepository
 
-        return self._repository(
-            "transcripts", lambda: SqlTranscriptRepository(self.session, self.items)
-        )
+        return SqlTranscriptRepository(self.session, self.items)
 
-    @property
+    @cached_property
     def search(self) -> SqlSearch:
         from storage.search_session import SqlSearch
 
-        return self._repository("search", lambda: SqlSearch(self.session))
+        return SqlSearch(self.session)
 
-    @property
+    @cached_property
     def users(self) -> SqlUsers:
         from storage.accounts import SqlUsers
 
-        return self._repository("users", lambda: SqlUsers(self.session))
+        return SqlUsers(self.session)
 
-    @property
+    @cached_property
     def tokens(self) -> SqlTokens:
         from storage.accounts import SqlTokens
 
-        return self._repository("tokens", lambda: SqlTokens(self.session))
+        return SqlTokens(self.session)
 
-    @property
+    @cached_property
     def throttle(self) -> SqlSignInThrottle:
         from storage.sign_in_throttle import SqlSignInThrottle
 
-        return self._repository("throttle", lambda: SqlSignInThrottle(self.session))
+        return SqlSignInThrottle(self.session)
 
-    @property
+    @cached_property
     def tlog(self) -> SqlTransparencyLog:
         from storage.tlog_repository import SqlTransparencyLog
 
-        return self._repository("tlog", lambda: SqlTransparencyLog(self.session))
+        return SqlTransparencyLog(self.session)
 
-    @property
+    @cached_property
     def cases(self) -> SqlCases:
         from storage.case_repository import SqlCases
 
-        return self._repository("cases", lambda: SqlCases(self.session))
+        return SqlCases(self.session)
 
-    @property
+    @cached_property
     def bundles(self) -> SqlBundleSource:
         from storage.bundle_source import SqlBundleSource
 
-        return self._repository("bundles", lambda: SqlBundleSource(self.cases, self.transcripts))
+        return SqlBundleSource(self.cases, self.transcripts)
 
     def __exit__(
         self,
@@ -144,6 +137,9 @@ class SqlUnitOfWork:
             )
             uow.commit()
         exc.recorded = True
+
+
+_REPOSITORIES = [name for name, v in vars(SqlUnitOfWork).items() if isinstance(v, cached_property)]
 
 
 def unit_of_work_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
