@@ -81,7 +81,7 @@ def ingest(
     from entrypoints.cli.progress import showing_progress
     from flows.ingest import ingest_dock
 
-    with showing_progress(plain=as_json or not console.is_terminal, bar="ingest"):
+    with showing_progress(as_json or not console.is_terminal, bar=("ingest", "Ingesting")):
         outcomes = run_flow(ingest_dock, **arguments)
     report = ingest_report(outcomes)
     if as_json:

@@ -6,45 +6,45 @@ Plain lines for logs and pipes; on a terminal, ingest shows Rich's bar (loaded o
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 
 @contextmanager
-def showing_progress(plain: bool, bar: str | None = None) -> Iterator[None]:
+def showing_progress(plain: bool, bar: tuple[str, str] | None = None) -> Iterator[None]:
     """Report the flow's progress events while the block runs: as plain lines, or, where
-    ``bar`` names a stage and ``plain`` is false, as a bar of that stage's files."""
+    ``bar`` is ``(stage, title)`` and ``plain`` is false, as a bar of that stage's files."""
     from flows.progress import add_progress_hook, clear_progress_hooks
 
-    if plain or bar is None:
-        add_progress_hook(ProgressLines())
+    with ExitStack() as shown:
+        hook = ProgressLines() if plain or bar is None else _progress_bar(shown, *bar)
+        add_progress_hook(hook)
         try:
             yield
         finally:
             clear_progress_hooks()
-        return
+
+
+def _progress_bar(shown: ExitStack, stage: str, title: str) -> Callable[[dict[str, Any]], None]:
+    """Rich's bar on stderr, shown until ``shown`` closes; returns the hook that moves it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from entrypoints.cli.output import err_console
 
-    columns = (TextColumn(f"[bold]{bar.capitalize()}ing"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err_console) as progress:
-        task = progress.add_task(bar, total=None)
+    columns = (TextColumn(f"[bold]{title}"), BarColumn(), MofNCompleteColumn())
+    progress = shown.enter_context(Progress(*columns, console=err_console))
+    task = progress.add_task(stage, total=None)
 
-        def advance(event: dict[str, Any]) -> None:
-            if event["stage"] != bar:
-                return
-            if "total" in event:
-                progress.update(task, total=event["total"])
-            else:
-                progress.advance(task)
+    def advance(event: dict[str, Any]) -> None:
+        if event["stage"] != stage:
+            return
+        if "total" in event:
+            progress.update(task, total=event["total"])
+        else:
+            progress.advance(task)
 
-        add_progress_hook(advance)
-        try:
-            yield
-        finally:
-            clear_progress_hooks()
+    return advance
 
 
 class ProgressLines:
