@@ -12,6 +12,7 @@ time and are not kept, so an hour of footage costs no more memory than a minute.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -85,18 +86,17 @@ class FfmpegProbe:
         return description, reached
 
 
+# ffprobe's level tag (``-v level+warning``) on a line that says the file is damaged: every
+# error, and libavformat's warning of a packet it marked corrupt.
+_DAMAGE = re.compile(r"\[(?:error|fatal|panic)\] |\[warning\] (?=Packet corrupt)")
+
+
 def _problems(stderr: bytes) -> list[str]:
-    """What ffprobe reported that ``ffmpeg -xerror`` would stop on: every error, and a
-    packet the demuxer marked corrupt (a warning of libavformat's: a cut-off last block).
-    Other warnings (a duration estimated from the bit rate) say nothing about integrity."""
-    found = []
-    for line in stderr.decode("utf-8", "replace").splitlines():
-        for level in ("[error] ", "[fatal] ", "[panic] ", "[warning] Packet corrupt"):
-            if level in line:
-                context, _, message = line.partition(level.split("] ")[0] + "] ")
-                found.append(f"{context}{message}".strip())
-                break
-    return found
+    """What ffprobe reported that ``ffmpeg -xerror`` would stop on, without the level tag:
+    errors, and a packet the demuxer marked corrupt (a cut-off last block). Other warnings
+    (a duration estimated from the bit rate) say nothing about integrity."""
+    lines = stderr.decode("utf-8", "replace").splitlines()
+    return [_DAMAGE.sub("", line, count=1).strip() for line in lines if _DAMAGE.search(line)]
 
 
 def _parse(lines: IO[bytes]) -> tuple[dict[str, Any], float | None]:
