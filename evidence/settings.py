@@ -17,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from evidence.errors import ConfigurationError
 
 PREFIX = "EVIDENCE_"
 
@@ -128,4 +130,17 @@ def _from_environment() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a value that cannot be used is a configuration
+    error naming its variable, the value and why."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_explained(exc)) from None
+
+
+def _explained(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        variable = PREFIX + str(error["loc"][0]).upper() if error["loc"] else "settings"
+        problems.append(f"{variable}={error['input']!r}: {error['msg']}")
+    return "; ".join(problems)

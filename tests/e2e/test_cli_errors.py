@@ -47,6 +47,16 @@ def test_version_prints_the_package_version(cli: Cli) -> None:
     assert result.stdout.strip() == f"evidence {version('bwv-evidence')}"
 
 
+def test_a_setting_that_cannot_be_used_is_a_configuration_error_naming_it(cli: Cli) -> None:
+    cli.env["EVIDENCE_S3_RETRIES"] = "11"
+    cli.env["evidence_prefect_server"] = "nope"
+    result = cli("show", "0123")
+    assert result.returncode == 6, result.stderr
+    assert "EVIDENCE_S3_RETRIES='11': Input should be less than or equal to 10" in result.stderr
+    assert "EVIDENCE_PREFECT_SERVER='nope'" in result.stderr
+    _no_traceback(result)
+
+
 @pytest.mark.parametrize(
     "url",
     ["mysql://user@127.0.0.1/evidence", "nosuchdb://x/y", "postgresql+psycopg2://u@h/db"],
